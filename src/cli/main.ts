@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config.ts';
+import { registerMigrate } from './migrate.ts';
+import { registerQuery } from './query.ts';
+import { registerServe } from './serve.ts';
+import { registerSubmit } from './submit.ts';
+
+const program = new Command('resultsdb')
+  .description('CI test results store with a ResultsDB v2.0 compatible API')
+  .showHelpAfterError(false)
+  // Usage errors exit 2 with one line; --help and --version exit 0.
+  .exitOverride((err: CommanderError) => {
+    process.exit(err.exitCode === 0 || err.code.startsWith('commander.help') || err.code === 'commander.version' ? 0 : 2);
+  });
+program.configureOutput({ outputError: (s, write) => write(`resultsdb: ${s.replace(/^error: /, '').trim()}\n`) });
+
+registerServe(program);
+registerMigrate(program);
+registerSubmit(program);
+registerQuery(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof ConfigError) {
+    console.error(`resultsdb: ${e.message}`);
+    process.exit(2);
+  }
+  console.error(`resultsdb: ${(e as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,113 @@
+import cluster from 'node:cluster';
+import type { Command } from 'commander';
+import client from 'prom-client';
+import { resolveConfig, type Config } from '../config/config.ts';
+import { buildApp } from '../http/app.ts';
+import { allowedOutcomes } from '../results/outcomes.ts';
+import { openStore } from '../store/connection.ts';
+import { migrate } from '../store/migrate.ts';
+import { intOption } from './usage.ts';
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('run the HTTP API (applies pending migrations first unless --no-migrate)')
+    .option('--host <host>', 'address to listen on (env RESULTSDB_HOST, default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (env RESULTSDB_PORT, default 5001)', intOption('--port', 0, 65535))
+    .option('--database <url>', 'postgres://…, sqlite:PATH or a file path (env RESULTSDB_DATABASE_URL)')
+    .option('--config <file>', 'YAML config file (env RESULTSDB_CONFIG)')
+    .option('--workers <n>', 'server processes sharing the port (default 1)', intOption('--workers', 1, 64))
+    .option('--no-migrate', 'do not apply pending migrations at start')
+    .action(async (opts: { host?: string; port?: number; database?: string; config?: string; workers?: number; migrate: boolean }) => {
+      const config = resolveConfig({
+        host: opts.host,
+        port: opts.port,
+        database: opts.database,
+        config: opts.config,
+        workers: opts.workers,
+        migrate: opts.migrate === false ? false : undefined,
+      });
+      await serve(config);
+    });
+}
+
+/** Runs one server, or with workers > 1 a primary that migrates once and forks the workers. */
+export async function serve(config: Config): Promise<void> {
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+  await runWorker(config);
+}
+
+async function runPrimary(config: Config): Promise<void> {
+  if (config.migrate) await migrateOnce(config);
+  const aggregator = new client.AggregatorRegistry();
+  const fork = () => cluster.fork({ RESULTSDB_WORKER: '1' });
+  for (let i = 0; i < config.workers; i++) fork();
+  let stopping = false;
+  cluster.on('message', async (worker, msg: { type?: string; id?: number }) => {
+    if (msg?.type !== 'resultsdb:metrics') return;
+    const text = await aggregator.clusterMetrics().catch((e: Error) => `# error: ${e.message}\n`);
+    worker.send({ type: 'resultsdb:metrics', id: msg.id, text });
+  });
+  cluster.on('exit', (w, code) => {
+    if (!stopping && code !== 0) {
+      console.error(`worker ${w.process.pid} exited with ${code}; starting another`);
+      fork();
+    }
+    if (stopping && Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+  });
+  const stop = () => {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+async function migrateOnce(config: Config): Promise<void> {
+  const store = openStore(config.database, { poolSize: 1 });
+  try {
+    await migrate(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runWorker(config: Config): Promise<void> {
+  const store = openStore(config.database, { poolSize: config.dbPoolSize });
+  if (config.migrate && !cluster.isWorker) await migrate(store);
+  const app = await buildApp({
+    store,
+    outcomes: allowedOutcomes(config.additionalOutcomes),
+    maxLimit: config.maxLimit,
+    bodyLimit: config.bodyLimit,
+    logger: { level: config.logLevel },
+    metricsText: cluster.isWorker ? clusterMetrics : undefined,
+  });
+  if (cluster.isWorker) client.AggregatorRegistry.setRegistries([]);
+  // SIGTERM: stop accepting, let in-flight requests finish, close the store, exit 0.
+  const stop = async () => {
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  await app.listen({ host: config.host, port: config.port });
+}
+
+let nextId = 0;
+/** A worker's /metrics asks the primary, which gathers every worker's registry. */
+function clusterMetrics(local: client.Registry): Promise<string> {
+  client.AggregatorRegistry.setRegistries([local]);
+  const id = ++nextId;
+  return new Promise((resolve) => {
+    const onMessage = (msg: { type?: string; id?: number; text?: string }) => {
+      if (msg?.type === 'resultsdb:metrics' && msg.id === id) {
+        process.off('message', onMessage);
+        resolve(msg.text ?? '');
+      }
+    };
+    process.on('message', onMessage);
+    process.send!({ type: 'resultsdb:metrics', id });
+  });
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { Type, type Static } from 'typebox';
+import YAML from 'yaml';
+import { DEFAULT_DATABASE } from '../store/connection.ts';
+
+/** Everything the YAML config file may set; an unknown key or a wrong type stops the start. */
+export const ConfigFile = Type.Object(
+  {
+    host: Type.Optional(Type.String()),
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    database: Type.Optional(Type.String({ description: 'postgres://…, sqlite:PATH or a file path' })),
+    workers: Type.Optional(Type.Integer({ minimum: 1 })),
+    migrate: Type.Optional(Type.Boolean({ description: 'apply pending migrations at start (default true)' })),
+    additional_outcomes: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32 }))),
+    max_limit: Type.Optional(Type.Integer({ minimum: 1, description: 'largest page size (default 1000)' })),
+    body_limit: Type.Optional(Type.Integer({ minimum: 1, description: 'largest request body in bytes (default 1 MiB)' })),
+    log_level: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
+    db_pool_size: Type.Optional(Type.Integer({ minimum: 1, description: 'PostgreSQL connections per process (default 10)' })),
+  },
+  { additionalProperties: false },
+);
+export type ConfigFile = Static<typeof ConfigFile>;
+
+export interface Config {
+  host: string;
+  port: number;
+  database: string;
+  workers: number;
+  migrate: boolean;
+  additionalOutcomes: string[];
+  maxLimit: number;
+  bodyLimit: number;
+  logLevel: string;
+  dbPoolSize: number;
+}
+
+export const DEFAULTS: Config = {
+  host: '127.0.0.1',
+  port: 5001,
+  database: DEFAULT_DATABASE,
+  workers: 1,
+  migrate: true,
+  additionalOutcomes: [],
+  maxLimit: 1000,
+  bodyLimit: 1024 * 1024,
+  logLevel: 'info',
+  dbPoolSize: 10,
+};
+
+export class ConfigError extends Error {}
+
+const validate = new Ajv({ allErrors: false, strict: false }).compile(ConfigFile);
+
+export function readConfigFile(path: string): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text) ?? {};
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!validate(doc)) {
+    const err = validate.errors![0];
+    const key =
+      err.keyword === 'additionalProperties'
+        ? String(err.params.additionalProperty)
+        : err.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
+    const what = err.keyword === 'additionalProperties' ? 'unknown key' : `wrong value (${err.message})`;
+    throw new ConfigError(`config file ${path}: ${what}: ${key}`);
+  }
+  return doc as ConfigFile;
+}
+
+/** Defaults, then the config file, then environment variables, then flags: the later wins. */
+export function resolveConfig(flags: Partial<Config> & { config?: string }, env = process.env): Config {
+  const path = flags.config ?? env.RESULTSDB_CONFIG;
+  const file = path ? readConfigFile(path) : {};
+  const fromFile: Partial<Config> = {
+    host: file.host,
+    port: file.port,
+    database: file.database,
+    workers: file.workers,
+    migrate: file.migrate,
+    additionalOutcomes: file.additional_outcomes,
+    maxLimit: file.max_limit,
+    bodyLimit: file.body_limit,
+    logLevel: file.log_level,
+    dbPoolSize: file.db_pool_size,
+  };
+  const fromEnv: Partial<Config> = {
+    host: env.RESULTSDB_HOST,
+    port: env.RESULTSDB_PORT ? portNumber(env.RESULTSDB_PORT, 'RESULTSDB_PORT') : undefined,
+    database: env.RESULTSDB_DATABASE_URL,
+  };
+  return { ...DEFAULTS, ...defined(fromFile), ...defined(fromEnv), ...defined(flags) } as Config;
+}
+
+export function portNumber(v: string, name: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new ConfigError(`${name} must be a port number (0-65535), got '${v}'`);
+  return n;
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type client from 'prom-client';
+import { registerResultsApi, type ResultsApiOptions } from '../results/routes.ts';
+import { registerJsonBody } from './body.ts';
+import { errorHandler, sendJson } from './errors.ts';
+import { registerMetrics } from './metrics.ts';
+
+export interface AppOptions extends ResultsApiOptions {
+  bodyLimit: number;
+  /** pino options; false disables logging (tests). */
+  logger?: boolean | object;
+  /** In a cluster, /metrics answers with every worker's figures (see cli/serve.ts). */
+  metricsText?: (local: client.Registry) => Promise<string>;
+}
+
+/** Assembles the HTTP application: body parsing, errors, metrics, OpenAPI and every API. */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? { level: 'info' },
+    bodyLimit: opts.bodyLimit,
+    // One log line per request (our onResponse hook) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Behind a proxy that mounts us under X-Script-Name, routes still match without the prefix.
+    rewriteUrl: (req) => {
+      const prefix = String(req.headers['x-script-name'] ?? '').replace(/\/+$/, '');
+      return prefix && req.url?.startsWith(prefix + '/') ? req.url.slice(prefix.length) : (req.url ?? '/');
+    },
+  });
+  // Handlers validate bodies themselves (pydantic-compatible messages) with the same TypeBox schemas
+  // the routes declare; the declared schemas also give the OpenAPI document.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_req, reply) => sendJson(reply, 404, { message: 'Not found' }));
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.info(
+      { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+  registerJsonBody(app);
+  const registry = registerMetrics(app, opts.store);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'resultsdb', description: 'ResultsDB API v2.0 compatible results store', version: '2.0' },
+    },
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const text = opts.metricsText ? await opts.metricsText(registry) : await registry.metrics();
+    return reply.type(registry.contentType).send(text);
+  });
+  registerResultsApi(app, opts);
+  app.get('/api/v2.0/openapi.json', { schema: { hide: true } }, async (_req, reply) => sendJson(reply, 200, app.swagger()));
+  return app;
+}

@@ -1,0 +1,33 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parse as parseLosslessJson } from 'lossless-json';
+
+const RAW = Symbol('rawBody');
+type WithRaw = FastifyRequest & { [RAW]?: string };
+
+/**
+ * JSON bodies (application/json and application/*+json, as Flask's is_json). The raw text is kept:
+ * data values are stored with Python's str() of the decoded number, so `1.0` must stay `1.0`.
+ */
+export function registerJsonBody(app: FastifyInstance): void {
+  app.removeContentTypeParser(['application/json']);
+  const parser = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, v?: unknown) => void) => {
+    const text = body.toString();
+    (req as WithRaw)[RAW] = text;
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('Bad request'), { statusCode: 400 }));
+    }
+  };
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parser);
+  app.addContentTypeParser(/^application\/[^;]+\+json/, { parseAs: 'string' }, parser);
+}
+
+/** The body decoded with number literals preserved, only when plain JSON.parse could have lost one. */
+export function parseLossless(req: FastifyRequest): Record<string, unknown> | undefined {
+  const text = (req as WithRaw)[RAW];
+  // Fractions, exponents and integers past 2^53 are the literals JSON.parse cannot give back exactly.
+  if (text === undefined || !/[.eE]|\d{16}/.test(text)) return undefined;
+  const v = parseLosslessJson(text);
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}

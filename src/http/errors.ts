@@ -1,0 +1,35 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { flaskJson } from './json.ts';
+import { ValidationFailed } from './validation.ts';
+
+/** An error that is the client's to fix, answered with `{"message": ...}` and its status. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  // Exactly Flask's content type, without a charset parameter.
+  return reply.code(status).header('content-type', 'application/json').send(flaskJson(body));
+}
+
+/** Werkzeug's descriptions, so 4xx bodies read as upstream's `"<status line>: <description>"`. */
+export const STATUS_MESSAGES: Record<number, string> = {
+  405: '405 Method Not Allowed: The method is not allowed for the requested URL.',
+  413: '413 Request Entity Too Large: The data value transmitted exceeds the capacity limit.',
+  415: '415 Unsupported Media Type: The server does not support the media type transmitted in the request.',
+};
+
+/** Maps every failure to a JSON body: never an HTML page, never a stack trace, 500 only for our bugs. */
+export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof ValidationFailed) return sendJson(reply, 400, { validation_error: err.errors });
+  if (err instanceof HttpError) return sendJson(reply, err.status, { message: err.message });
+  const status = (err as FastifyError).statusCode ?? 500;
+  const code = (err as FastifyError).code;
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) return sendJson(reply, 415, { message: STATUS_MESSAGES[415] });
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) return sendJson(reply, 413, { message: STATUS_MESSAGES[413] });
+  if (status >= 400 && status < 500) return sendJson(reply, 400, { message: 'Bad request' });
+  req.log.error({ err }, 'request failed');
+  return sendJson(reply, 500, { message: 'Internal Server Error' });
+}

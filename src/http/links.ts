@@ -1,0 +1,67 @@
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * Scheme, host and script prefix of the request, honouring the reverse-proxy headers ResultsDB honours
+ * (X-Forwarded-Host, X-Forwarded-Scheme, X-Script-Name) so hrefs stay absolute and correct behind a proxy.
+ */
+export function hostUrl(req: FastifyRequest): string {
+  const h = req.headers;
+  const scheme = header(h['x-forwarded-scheme']) || 'http';
+  const host = header(h['x-forwarded-host']) || header(h.host) || 'localhost';
+  return `${scheme}://${host}${scriptName(req)}`;
+}
+
+export function scriptName(req: FastifyRequest): string {
+  return (header(req.headers['x-script-name']) ?? '').replace(/\/+$/, '');
+}
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Percent-encodes a path segment as Flask's url_for does, keeping `/` so testcase names stay readable. */
+export function quotePath(s: string): string {
+  return encodeURIComponent(s).replace(/%(2F|3A|40|21|24|26|27|28|29|2A|2B|2C|3B|3D)/gi, (m) =>
+    decodeURIComponent(m),
+  );
+}
+
+/** The full request URL as Werkzeug's request.url renders it, the base of pagination links. */
+export function requestUrl(req: FastifyRequest): string {
+  const raw = req.raw.url ?? '/';
+  const q = raw.indexOf('?');
+  const path = q < 0 ? raw : raw.slice(0, q);
+  const query = q < 0 ? '' : raw.slice(q + 1);
+  const base = hostUrl(req) + quoteUnsafe(path, "!$&'()*+,/:;=@%");
+  return q < 0 ? base : `${base}?${quoteUnsafe(query, "!$&'()*+,/:;=?@%")}`;
+}
+
+function quoteUnsafe(s: string, safe: string): string {
+  let out = '';
+  for (const ch of s) {
+    if (/[A-Za-z0-9_.~-]/.test(ch) || safe.includes(ch)) out += ch;
+    else out += encodeURIComponent(ch);
+  }
+  return out;
+}
+
+const PAGE = /([?&])page=([0-9]+)/g;
+const CALLBACK = /([?&])callback=[^&]*&?/g;
+
+/**
+ * prev/next links rewritten on the raw URL string, as upstream does: an existing `page=N` keeps its
+ * position, otherwise `page` is appended; `callback` is dropped and runs of `&` are collapsed.
+ */
+export function pageLinks(url: string, hasMore: boolean): { prev: string | null; next: string | null } {
+  const m = /([?&])page=([0-9]+)/.exec(url);
+  const page = m ? Number.parseInt(m[2], 10) : 0;
+  const marker = '\u0000PAGE\u0000';
+  let base = m
+    ? url.replace(PAGE, (_all, flag: string) => `${flag}page=${marker}`)
+    : `${url}${url.includes('?') ? '&' : '?'}page=${marker}`;
+  base = base.replace(CALLBACK, '$1').replace(/&+/g, '&');
+  return {
+    prev: page > 0 ? base.replace(marker, String(page - 1)) : null,
+    next: hasMore ? base.replace(marker, String(page + 1)) : null,
+  };
+}

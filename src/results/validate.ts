@@ -1,0 +1,121 @@
+import { compileBodyValidator, fieldError, valueError, ValidationFailed, type FieldError } from '../http/validation.ts';
+import { dataValues, pyRepr } from './pyformat.ts';
+import { CreateGroupBody, CreateResultBody, CreateTestcaseBody } from './schemas.ts';
+import type { NewGroupRef, NewResult } from './store.ts';
+import { nowMicros, parseSubmitTime } from './times.ts';
+import { uuid1 } from './uuid1.ts';
+
+/** A 400 answered with `{"message": ...}` rather than a validation_error list. */
+export class BadRequest extends Error {}
+
+const checkResult = compileBodyValidator(CreateResultBody);
+const checkGroup = compileBodyValidator(CreateGroupBody);
+const checkTestcase = compileBodyValidator(CreateTestcaseBody);
+
+/** Fields whose rules go beyond the schema's types; their schema errors are replaced by these checks. */
+const CUSTOM = new Set(['outcome', 'testcase', 'groups', 'submit_time']);
+
+/**
+ * Turns a POST /results body into the row to write, or throws ValidationFailed with every failing
+ * field in model order. `rawData` is the `data` object decoded with number literals kept.
+ */
+export function validateCreateResult(
+  body: Record<string, unknown>,
+  outcomes: readonly string[],
+  rawData: unknown = body.data,
+): NewResult {
+  const errors: FieldError[] = checkResult(body).filter((e) => !CUSTOM.has(String(e.loc[0])) || e.type === 'missing');
+  const outcome = checkOutcome(body, outcomes, errors);
+  const testcase = checkTestcaseRef(body, errors);
+  const groups = checkGroups(body.groups, errors);
+  const submitTime = parseSubmitTime(body.submit_time);
+  if (!submitTime.ok) {
+    errors.push(valueError(body.submit_time, 'submit_time',
+      `Expected timestamp in milliseconds or datetime (in format YYYY-MM-DDTHH:MM:SS.ffffff), got ${pyRepr(body.submit_time)}`));
+  }
+  if (errors.length) throw new ValidationFailed(sortByField(errors));
+  const data = rawData && typeof rawData === 'object' ? (rawData as Record<string, unknown>) : {};
+  const colons = Object.keys(data).filter((k) => k.includes(':'));
+  if (colons.length) throw new BadRequest(`Colon not allowed in key name: ${pyRepr(colons)}`);
+  return {
+    testcase: testcase!,
+    outcome: outcome!,
+    note: (body.note as string | null | undefined) ?? null,
+    ref_url: (body.ref_url as string | null | undefined) ?? null,
+    submit_time: (submitTime.ok ? submitTime.us : null) ?? nowMicros(),
+    data: Object.entries(data).flatMap(([k, v]) => dataValues(v).map((s): [string, string] => [k, s])),
+    groups: groups!,
+  };
+}
+
+const FIELD_ORDER = ['outcome', 'testcase', 'groups', 'note', 'data', 'ref_url', 'submit_time'];
+function sortByField(errors: FieldError[]): FieldError[] {
+  const pos = (e: FieldError) => FIELD_ORDER.indexOf(String(e.loc[0]));
+  return [...errors].sort((a, b) => pos(a) - pos(b));
+}
+
+function checkOutcome(body: Record<string, unknown>, outcomes: readonly string[], errors: FieldError[]) {
+  const v = body.outcome;
+  if (v === undefined) return undefined; // reported as missing by the schema
+  if (typeof v !== 'string') return void errors.push(fieldError(v, ['outcome'], 'string_type', 'Input should be a valid string'));
+  const o = v.trim().toUpperCase();
+  if (!o) return void errors.push(fieldError(v, ['outcome'], 'string_too_short', 'String should have at least 1 character'));
+  if (!outcomes.includes(o)) return void errors.push(valueError(v, 'outcome', `must be one of: ${outcomes.join(', ')}`));
+  return o;
+}
+
+function checkTestcaseRef(body: Record<string, unknown>, errors: FieldError[]) {
+  const v = body.testcase;
+  if (v === undefined) return undefined;
+  const isObj = v !== null && typeof v === 'object' && !Array.isArray(v);
+  // Upstream's rule: any falsy value, or an object without a truthy name, is an empty testcase name.
+  if (!v || (isObj && !(v as { name?: unknown }).name) || (Array.isArray(v) && !v.length)) {
+    return void errors.push(valueError(v, 'testcase', 'testcase name must be non-empty'));
+  }
+  if (typeof v === 'string') return { name: v };
+  if (!isObj) return void errors.push(fieldError(v, ['testcase'], 'dict_type', 'Input should be a valid dictionary'));
+  const t = v as { name: unknown; ref_url?: unknown };
+  if (typeof t.name !== 'string') return void errors.push(valueError(v, 'testcase', 'testcase name must be a string'));
+  if (Object.hasOwn(t, 'ref_url') && t.ref_url !== null && typeof t.ref_url !== 'string') {
+    return void errors.push(valueError(v, 'testcase', 'testcase ref_url must be a string or null'));
+  }
+  return Object.hasOwn(t, 'ref_url') ? { name: t.name, ref_url: t.ref_url as string | null } : { name: t.name };
+}
+
+function checkGroups(v: unknown, errors: FieldError[]): NewGroupRef[] | undefined {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return void errors.push(fieldError(v, ['groups'], 'list_type', 'Input should be a valid list'));
+  const out: NewGroupRef[] = [];
+  v.forEach((g, i) => {
+    if (typeof g === 'string') return void out.push({ uuid: g });
+    if (g && typeof g === 'object' && !Array.isArray(g)) {
+      const bad = checkGroup(g as Record<string, unknown>);
+      if (bad.length) return void errors.push(...bad.map((e) => ({ ...e, loc: ['groups', i, ...e.loc] })));
+      return void out.push(groupRef(g as CreateGroupBody));
+    }
+    // Upstream crashed with a 500 here; we name the item.
+    errors.push(fieldError(g, ['groups', i], 'value_error', 'Value error, group must be a uuid string or an object'));
+  });
+  return out;
+}
+
+function groupRef(g: CreateGroupBody): NewGroupRef {
+  const ref: NewGroupRef = { uuid: g.uuid || uuid1() };
+  if (Object.hasOwn(g, 'description')) ref.description = g.description ?? null;
+  if (Object.hasOwn(g, 'ref_url')) ref.ref_url = g.ref_url ?? null;
+  return ref;
+}
+
+export function validateCreateGroup(body: Record<string, unknown>): NewGroupRef {
+  const errors = checkGroup(body);
+  if (errors.length) throw new ValidationFailed(errors);
+  const g = body as CreateGroupBody;
+  return { uuid: g.uuid || uuid1(), description: g.description ?? null, ref_url: g.ref_url ?? null };
+}
+
+export function validateCreateTestcase(body: Record<string, unknown>): CreateTestcaseBody {
+  const errors = checkTestcase(body);
+  if (errors.length) throw new ValidationFailed(errors);
+  return body as CreateTestcaseBody;
+}
+

@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+import { postgresDialect, sqliteDialect, type StoreDialect } from './dialect.ts';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: StoreDialect;
+  /** Connections in use / idle / waiting, for the metrics endpoint. */
+  poolStats(): { total: number; idle: number; waiting: number };
+  /** A real round trip to the database; throws when it is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type StoreLocation = { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string };
+
+export const DEFAULT_DATABASE = 'sqlite:data/resultsdb.sqlite';
+
+/** `postgres://…`, `postgresql://…`, `sqlite:PATH`, `sqlite://PATH` or a plain file path. */
+export function parseDatabaseUrl(url: string): StoreLocation {
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (url.startsWith('sqlite://')) return { kind: 'sqlite', path: url.slice('sqlite://'.length) || ':memory:' };
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: url.slice('sqlite:'.length) || ':memory:' };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new Error(`unsupported database URL scheme: ${url.split(':')[0]}`);
+  return { kind: 'sqlite', path: url };
+}
+
+// Results ids and times are bigint columns; their values stay far below 2^53, so plain numbers are exact.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function openStore(url: string, opts: { poolSize?: number } = {}): Store {
+  const loc = parseDatabaseUrl(url);
+  return loc.kind === 'postgres' ? openPostgres(loc.url, opts.poolSize ?? 10) : openSqlite(loc.path);
+}
+
+function openPostgres(url: string, max: number): Store {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    dialect: postgresDialect,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    ping: async () => void (await sql`SELECT 1 FROM result LIMIT 0`.execute(db)),
+    close: () => db.destroy(),
+  };
+}
+
+function openSqlite(path: string): Store {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const conn = new SQLite(path);
+  conn.pragma('journal_mode = WAL');
+  conn.pragma('synchronous = NORMAL');
+  conn.pragma('busy_timeout = 10000');
+  conn.pragma('foreign_keys = ON');
+  let open = true;
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  return {
+    db,
+    dialect: sqliteDialect,
+    poolStats: () => ({ total: open ? 1 : 0, idle: open ? 1 : 0, waiting: 0 }),
+    ping: async () => void (await sql`SELECT 1 FROM result LIMIT 0`.execute(db)),
+    close: async () => {
+      open = false;
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Store } from './connection.ts';
+import * as m001 from './migrations/001_initial.ts';
+
+/** Versioned migrations, applied in name order; each receives the dialect so DDL differences stay here. */
+const MIGRATIONS: Record<string, { up: typeof m001.up }> = {
+  '001_initial': m001,
+};
+
+export async function migrate(store: Store): Promise<string[]> {
+  const provider: MigrationProvider = {
+    getMigrations: async () =>
+      Object.fromEntries(
+        Object.entries(MIGRATIONS).map(([name, m]): [string, Migration] => [
+          name,
+          { up: (db) => m.up(db, store.dialect) },
+        ]),
+      ),
+  };
+  const migrator = new Migrator({ db: store.db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,19 @@
+import type { Generated } from 'kysely';
+
+/** Row types of every table; the one place the schema's shape is written down for TypeScript. */
+export interface Database {
+  testcase: { id: Generated<number>; name: string; ref_url: string | null };
+  result_group: { id: Generated<number>; uuid: string; description: string | null; ref_url: string | null };
+  result: {
+    id: Generated<number>;
+    testcase_id: number;
+    /** Microseconds since the epoch, UTC: exact, compact, and identical on both stores. */
+    submit_time: number;
+    outcome: string;
+    note: string | null;
+    ref_url: string | null;
+  };
+  /** One row per value; `seq` keeps the order the client sent them in. */
+  result_data: { result_id: number; seq: number; key: string; value: string };
+  groups_to_results: { result_id: number; seq: number; group_uuid: string };
+}
