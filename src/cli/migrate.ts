@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { resolveConfig } from '../config/config.ts';
-import { openStore } from '../store/connection.ts';
-import { migrate } from '../store/migrate.ts';
 
 export function registerMigrate(program: Command): void {
   program
@@ -11,6 +9,7 @@ export function registerMigrate(program: Command): void {
     .option('--config <file>', 'YAML config file (env RESULTSDB_CONFIG)')
     .action(async (opts: { database?: string; config?: string }) => {
       const config = resolveConfig({ database: opts.database, config: opts.config });
+      const [{ openStore }, { migrate }] = await Promise.all([import('../store/connection.ts'), import('../store/migrate.ts')]);
       const store = openStore(config.database, { poolSize: 1 });
       try {
         const applied = await migrate(store);

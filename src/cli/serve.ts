@@ -1,12 +1,10 @@
 import cluster from 'node:cluster';
 import type { Command } from 'commander';
-import client from 'prom-client';
 import { resolveConfig, type Config } from '../config/config.ts';
-import { buildApp } from '../http/app.ts';
-import { allowedOutcomes } from '../results/outcomes.ts';
-import { openStore } from '../store/connection.ts';
-import { migrate } from '../store/migrate.ts';
 import { intOption } from './usage.ts';
+
+// The server's modules load only when it runs, so client commands (submit, query, --help) start fast.
+const server = () => Promise.all([import('prom-client'), import('../http/app.ts'), import('../results/outcomes.ts'), import('../store/connection.ts'), import('../store/migrate.ts')]);
 
 export function registerServe(program: Command): void {
   program
@@ -38,6 +36,7 @@ export async function serve(config: Config): Promise<void> {
 }
 
 async function runPrimary(config: Config): Promise<void> {
+  const [{ default: client }] = await server();
   if (config.migrate) await migrateOnce(config);
   const aggregator = new client.AggregatorRegistry();
   const fork = () => cluster.fork({ RESULTSDB_WORKER: '1' });
@@ -64,6 +63,7 @@ async function runPrimary(config: Config): Promise<void> {
 }
 
 async function migrateOnce(config: Config): Promise<void> {
+  const [, , , { openStore }, { migrate }] = await server();
   const store = openStore(config.database, { poolSize: 1 });
   try {
     await migrate(store);
@@ -73,9 +73,17 @@ async function migrateOnce(config: Config): Promise<void> {
 }
 
 async function runWorker(config: Config): Promise<void> {
+  const [{ default: client }, { buildApp }, { allowedOutcomes }, { openStore }, { migrate }] = await server();
   const store = openStore(config.database, { poolSize: config.dbPoolSize });
   if (config.migrate && !cluster.isWorker) await migrate(store);
+  const registry = new client.Registry();
+  if (cluster.isWorker) {
+    // Constructing an aggregator makes this worker answer the primary's metric requests.
+    new client.AggregatorRegistry();
+    client.AggregatorRegistry.setRegistries([registry]);
+  }
   const app = await buildApp({
+    registry,
     store,
     outcomes: allowedOutcomes(config.additionalOutcomes),
     maxLimit: config.maxLimit,
@@ -83,7 +91,6 @@ async function runWorker(config: Config): Promise<void> {
     logger: { level: config.logLevel },
     metricsText: cluster.isWorker ? clusterMetrics : undefined,
   });
-  if (cluster.isWorker) client.AggregatorRegistry.setRegistries([]);
   // SIGTERM: stop accepting, let in-flight requests finish, close the store, exit 0.
   const stop = async () => {
     await app.close();
@@ -97,8 +104,7 @@ async function runWorker(config: Config): Promise<void> {
 
 let nextId = 0;
 /** A worker's /metrics asks the primary, which gathers every worker's registry. */
-function clusterMetrics(local: client.Registry): Promise<string> {
-  client.AggregatorRegistry.setRegistries([local]);
+function clusterMetrics(): Promise<string> {
   const id = ++nextId;
   return new Promise((resolve) => {
     const onMessage = (msg: { type?: string; id?: number; text?: string }) => {

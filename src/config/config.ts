@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { Type, type Static } from 'typebox';
 import YAML from 'yaml';
-import { DEFAULT_DATABASE } from '../store/connection.ts';
+/** The embedded default store: a SQLite file, no set-up. */
+export const DEFAULT_DATABASE = 'sqlite:data/resultsdb.sqlite';
 
 /** Everything the YAML config file may set; an unknown key or a wrong type stops the start. */
 export const ConfigFile = Type.Object(

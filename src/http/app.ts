@@ -11,8 +11,10 @@ export interface AppOptions extends ResultsApiOptions {
   bodyLimit: number;
   /** pino options; false disables logging (tests). */
   logger?: boolean | object;
+  /** The process's metrics registry (a cluster worker shares it with the primary's aggregator). */
+  registry?: client.Registry;
   /** In a cluster, /metrics answers with every worker's figures (see cli/serve.ts). */
-  metricsText?: (local: client.Registry) => Promise<string>;
+  metricsText?: () => Promise<string>;
 }
 
 /** Assembles the HTTP application: body parsing, errors, metrics, OpenAPI and every API. */
@@ -46,7 +48,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     );
   });
   registerJsonBody(app);
-  const registry = registerMetrics(app, opts.store);
+  const registry = registerMetrics(app, opts.store, opts.registry);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -54,7 +56,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    const text = opts.metricsText ? await opts.metricsText(registry) : await registry.metrics();
+    const text = opts.metricsText ? await opts.metricsText() : await registry.metrics();
     return reply.type(registry.contentType).send(text);
   });
   registerResultsApi(app, opts);

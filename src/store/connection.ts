@@ -18,8 +18,6 @@ export interface Store {
 
 export type StoreLocation = { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string };
 
-export const DEFAULT_DATABASE = 'sqlite:data/resultsdb.sqlite';
-
 /** `postgres://…`, `postgresql://…`, `sqlite:PATH`, `sqlite://PATH` or a plain file path. */
 export function parseDatabaseUrl(url: string): StoreLocation {
   if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
