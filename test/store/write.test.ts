@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createResult, type NewResult } from '../../src/results/store.ts';
+import { likeToGlob } from '../../src/store/dialect.ts';
+import { parseDatabaseUrl, type Store } from '../../src/store/connection.ts';
+import { migrate } from '../../src/store/migrate.ts';
+import { freshStore, postgresAvailable, STORE_KINDS } from '../helpers/stores.ts';
+
+const input = (over: Partial<NewResult> = {}): NewResult => ({
+  testcase: { name: 'atomic.tc', ref_url: 'https://tc' },
+  outcome: 'PASSED',
+  note: null,
+  ref_url: null,
+  submit_time: 1_700_000_000_000_000,
+  data: [['item', 'x'], ['item', 'y']],
+  groups: [{ uuid: 'atomic-group', description: 'd' }],
+  ...over,
+});
+
+async function counts(store: Store) {
+  const n = async (t: 'result' | 'testcase' | 'result_group' | 'result_data' | 'groups_to_results') =>
+    Number((await store.db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  return { result: await n('result'), testcase: await n('testcase'), group: await n('result_group'), data: await n('result_data'), links: await n('groups_to_results') };
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`writing results (${kind})`, () => {
+    let ctx: Awaited<ReturnType<typeof freshStore>> | undefined;
+    before(async () => {
+      if (kind === 'postgres' && !(await postgresAvailable())) return;
+      ctx = await freshStore(kind);
+    });
+    after(() => ctx?.dispose());
+
+    it('a failure inside the write transaction leaves nothing behind', async (t) => {
+      if (!ctx) return t.skip('PostgreSQL unavailable');
+      await assert.rejects(
+        createResult(ctx.store, input(), async () => {
+          throw new Error('outbox down');
+        }),
+        /outbox down/,
+      );
+      assert.deepEqual(await counts(ctx.store), { result: 0, testcase: 0, group: 0, data: 0, links: 0 });
+    });
+
+    it('writes the result, its data in order, its groups and upserts, and the hook sees the row', async (t) => {
+      if (!ctx) return t.skip('PostgreSQL unavailable');
+      let seen: number | undefined;
+      const row = await createResult(ctx.store, input(), async (_trx, r) => void (seen = r.id));
+      assert.equal(seen, row.id);
+      assert.deepEqual(row.data, [['item', 'x'], ['item', 'y']]);
+      assert.deepEqual(await counts(ctx.store), { result: 1, testcase: 1, group: 1, data: 2, links: 1 });
+    });
+
+    it('many concurrent writers creating the same new testcase and group all succeed', async (t) => {
+      if (!ctx) return t.skip('PostgreSQL unavailable');
+      const rows = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          createResult(ctx!.store, input({ testcase: { name: 'race.tc' }, groups: [{ uuid: 'race-group' }], data: [['n', String(i)]] })),
+        ),
+      );
+      assert.equal(new Set(rows.map((r) => r.id)).size, 20);
+      const tcs = await ctx.store.db.selectFrom('testcase').select('name').where('name', '=', 'race.tc').execute();
+      assert.equal(tcs.length, 1);
+    });
+
+    it('migrating again is a no-op', async (t) => {
+      if (!ctx) return t.skip('PostgreSQL unavailable');
+      assert.deepEqual(await migrate(ctx.store), []);
+    });
+  });
+}
+
+describe('store helpers', () => {
+  it('parses database URLs', () => {
+    assert.deepEqual(parseDatabaseUrl('postgres://u:p@h/db'), { kind: 'postgres', url: 'postgres://u:p@h/db' });
+    assert.deepEqual(parseDatabaseUrl('postgresql://h/db'), { kind: 'postgres', url: 'postgresql://h/db' });
+    assert.deepEqual(parseDatabaseUrl('sqlite:data/x.db'), { kind: 'sqlite', path: 'data/x.db' });
+    assert.deepEqual(parseDatabaseUrl('sqlite:///tmp/x.db'), { kind: 'sqlite', path: '/tmp/x.db' });
+    assert.deepEqual(parseDatabaseUrl('/var/lib/r.sqlite'), { kind: 'sqlite', path: '/var/lib/r.sqlite' });
+    assert.throws(() => parseDatabaseUrl('mysql://h/db'), /unsupported database URL scheme: mysql/);
+  });
+
+  it('translates PostgreSQL LIKE patterns to case-sensitive GLOB', () => {
+    assert.equal(likeToGlob('dist.%'), 'dist.*');
+    assert.equal(likeToGlob('a_c'), 'a?c');
+    assert.equal(likeToGlob('a*b?[c]'), 'a[*]b[?][[]c]');
+    assert.equal(likeToGlob('100\\%'), '100%');
+    assert.equal(likeToGlob('a\\_b'), 'a_b');
+  });
+});
