@@ -11,7 +11,7 @@ interface QueryOptions {
   since?: string;
   item?: string;
   type?: string;
-  data: string[];
+  data?: string[];
   distinctOn?: string;
   limit?: string;
   page?: string;
@@ -32,7 +32,7 @@ export function registerQuery(program: Command): void {
     .option('--since <iso[,iso]>', 'submitted at or after ISO time, or within ISO,ISO')
     .option('--item <item>', 'same as --data item=ITEM')
     .option('--type <type>', 'same as --data type=TYPE')
-    .option('--data <key=value>', "data filter, repeatable; 'key:like=val*' matches a pattern; values of a repeated key are OR-ed", collect, [])
+    .option('--data <key=value>', "data filter, repeatable; 'key:like=val*' matches a pattern; values of a repeated key are OR-ed", collect)
     .option('--distinct-on <keys>', 'with --latest: comma-separated data keys that also tell results apart')
     .option('--limit <n>', 'results per page')
     .option('--page <n>', 'page number, from 0')
@@ -73,9 +73,10 @@ export function buildParams(opts: QueryOptions): URLSearchParams {
   if (opts.page !== undefined) params.set('page', String(integer('--page', opts.page, 0)));
   if (opts.sort !== undefined) params.set('_sort', `${opts.sort}:submit_time`);
   // Data filters last; ResultsDB reads `k=a,b` as "a or b", so repeated keys are joined.
+  const pairs: [string, string][] = [['item', opts.item], ['type', opts.type]].filter((p): p is [string, string] => p[1] !== undefined);
+  pairs.push(...(opts.data ?? []).map((kv) => splitKeyValue(kv)));
   const data = new Map<string, string[]>();
-  const pairs = [...(opts.item !== undefined ? [`item=${opts.item}`] : []), ...(opts.type !== undefined ? [`type=${opts.type}`] : []), ...opts.data];
-  for (const [k, v] of pairs.map((kv) => splitKeyValue(kv))) data.set(k, [...(data.get(k) ?? []), v]);
+  for (const [k, v] of pairs) data.set(k, [...(data.get(k) ?? []), v]);
   for (const [k, vs] of data) params.set(k, vs.join(','));
   return params;
 }

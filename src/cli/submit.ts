@@ -17,8 +17,8 @@ interface SubmitOptions {
   type?: string;
   note?: string;
   refUrl?: string;
-  data: string[];
-  group: string[];
+  data?: string[];
+  group?: string[];
   submitTime?: string;
   url?: string;
   json?: boolean;
@@ -38,9 +38,9 @@ export function registerSubmit(program: Command): void {
     .option('--type <type>', 'data key "type": the kind of item, e.g. koji_build')
     .option('--note <note>', 'free-text note (with --junit: only for results without a failure/error/skip message)')
     .option('--ref-url <url>', 'link to the logs or details of the result')
-    .option('--data <key=value>', 'extra data, repeatable; a key given twice becomes a list', collect, [])
-    .option('--group <uuid>', 'also put the result(s) into this group, repeatable', collect, [])
-    .option('--submit-time <iso>', 'submit time to record instead of now (ISO 8601)')
+    .option('--data <key=value>', 'extra data, repeatable; a key given twice becomes a list', collect)
+    .option('--group <uuid>', 'also put the result(s) into this group, repeatable', collect)
+    .option('--submit-time <iso>', 'submit time instead of now: ISO 8601 (without offset = UTC) or epoch milliseconds')
     .option('--testcase-prefix <prefix>', 'with --junit: prepended to every testcase name')
     .option('--url <url>', URL_HELP)
     .option('--json', 'print the created result(s) as JSON instead of a summary')
@@ -78,8 +78,9 @@ async function submitJunit(opts: SubmitOptions, file: string): Promise<void> {
   const bodies = mapped.map((r): ResultBody => ({
     ...r,
     ...shared(opts),
-    groups: [group, ...opts.group],
-    data: toData([...Object.entries(r.data ?? {}).flatMap(([k, v]) => [v].flat().map((x): [string, string] => [k, x])), ...extra]),
+    groups: [group, ...(opts.group ?? [])],
+    // junitToResults only produces single string values; --data may add keys or list entries
+    data: toData([...Object.entries(r.data as Record<string, string>), ...extra]),
   }));
   const created = await postAll(`${root}/results`, bodies, group.uuid);
   print(opts.json
@@ -108,7 +109,7 @@ function junitToResultsOf(xml: string, file: string, opts: SubmitOptions, item: 
 function shared(opts: SubmitOptions): Partial<ResultBody> {
   return {
     ...(opts.refUrl !== undefined ? { ref_url: opts.refUrl } : {}),
-    ...(opts.group.length ? { groups: opts.group } : {}),
+    ...(opts.group?.length ? { groups: opts.group } : {}),
     ...(opts.submitTime !== undefined ? { submit_time: submitTime(opts.submitTime) } : {}),
   };
 }
@@ -128,7 +129,7 @@ export function submitTime(value: string): string | number {
 }
 
 function dataPairs(opts: SubmitOptions): [string, string][] {
-  return opts.data.map((kv) => splitKeyValue(kv));
+  return (opts.data ?? []).map((kv) => splitKeyValue(kv));
 }
 
 /** Builds the data object; a key seen more than once becomes a list of its values in order. */
