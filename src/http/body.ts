@@ -9,7 +9,8 @@ type WithRaw = FastifyRequest & { [RAW]?: string };
  * data values are stored with Python's str() of the decoded number, so `1.0` must stay `1.0`.
  */
 export function registerJsonBody(app: FastifyInstance): void {
-  app.removeContentTypeParser(['application/json']);
+  // Fastify also parses text/plain by default; Flask refuses every non-JSON body with a 415.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   const parser = (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, v?: unknown) => void) => {
     const text = body.toString();
     (req as WithRaw)[RAW] = text;

@@ -10,8 +10,9 @@ export class HttpError extends Error {
 }
 
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  // Exactly Flask's content type, without a charset parameter.
-  return reply.code(status).header('content-type', 'application/json').send(flaskJson(body));
+  // Exactly Flask's content type, without a charset parameter: Fastify appends one to a string
+  // payload with a JSON type, but leaves a Buffer's content type alone.
+  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(flaskJson(body)));
 }
 
 /** Werkzeug's descriptions, so 4xx bodies read as upstream's `"<status line>: <description>"`. */

@@ -54,14 +54,16 @@ const CALLBACK = /([?&])callback=[^&]*&?/g;
  */
 export function pageLinks(url: string, hasMore: boolean): { prev: string | null; next: string | null } {
   const m = /([?&])page=([0-9]+)/.exec(url);
-  const page = m ? Number.parseInt(m[2], 10) : 0;
+  // BigInt: a page number past 2^53 still gets exact neighbours, as with Python's ints.
+  const page = m ? BigInt(m[2]) : 0n;
   const marker = '\u0000PAGE\u0000';
   let base = m
     ? url.replace(PAGE, (_all, flag: string) => `${flag}page=${marker}`)
     : `${url}${url.includes('?') ? '&' : '?'}page=${marker}`;
   base = base.replace(CALLBACK, '$1').replace(/&+/g, '&');
+  // Every `page=` occurrence was replaced (a repeated one too), so every marker gets the number.
   return {
-    prev: page > 0 ? base.replace(marker, String(page - 1)) : null,
-    next: hasMore ? base.replace(marker, String(page + 1)) : null,
+    prev: page > 0n ? base.replaceAll(marker, String(page - 1n)) : null,
+    next: hasMore ? base.replaceAll(marker, String(page + 1n)) : null,
   };
 }

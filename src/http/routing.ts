@@ -18,7 +18,7 @@ export function declareRoute(app: FastifyInstance, url: string, methods: Partial
   const allow = [...new Set([...allowed, ...(allowed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'])].sort().join(', ');
   for (const m of allowed) {
     const spec = methods[m]!;
-    app.route({ method: m, url, schema: spec.schema, handler: spec.handler as RouteHandlerMethod });
+    app.route({ method: m, url, schema: spec.schema, handler: nonEmptyParams(spec.handler) as RouteHandlerMethod });
   }
   app.route({
     method: 'OPTIONS',
@@ -32,4 +32,16 @@ export function declareRoute(app: FastifyInstance, url: string, methods: Partial
     schema: { hide: true } as FastifySchema,
     handler: async (_req, reply) => sendJson(reply.header('allow', allow), 405, { message: STATUS_MESSAGES[405] }),
   });
+}
+
+/**
+ * Fastify lets a path parameter match the empty string (`/results/` hits `/results/:id`); Werkzeug's
+ * converters never do, so such a URL is an unknown route there: the generic 404.
+ */
+function nonEmptyParams(handler: RouteSpec['handler']): RouteSpec['handler'] {
+  return (req, reply) => {
+    const params = Object.values((req.params ?? {}) as Record<string, string>);
+    if (params.some((p) => p === '')) return sendJson(reply, 404, { message: 'Not found' });
+    return handler(req, reply);
+  };
 }

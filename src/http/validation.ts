@@ -49,7 +49,7 @@ export function compileBodyValidator(schema: TSchema): (body: Record<string, unk
     if (validate(body)) return [];
     const byField = new Map<string, ErrorObject[]>();
     for (const e of validate.errors ?? []) {
-      const field = e.keyword === 'required' ? String(e.params.missingProperty) : e.instancePath.split('/')[1];
+      const field = isMissing(e) ? String(e.params.missingProperty) : e.instancePath.split('/')[1];
       if (!byField.has(field)) byField.set(field, []);
       byField.get(field)!.push(e);
     }
@@ -59,9 +59,14 @@ export function compileBodyValidator(schema: TSchema): (body: Record<string, unk
   };
 }
 
+/** A missing top-level field; a nested `required` (`testcase: {}`) is an error of the field it is in. */
+function isMissing(e: ErrorObject): boolean {
+  return e.keyword === 'required' && e.instancePath === '';
+}
+
 function toFieldError(body: Record<string, unknown>, field: string, errs: ErrorObject[]): FieldError {
   const input = body[field];
-  if (errs.some((e) => e.keyword === 'required')) return fieldError(body, [field], 'missing', 'Field required');
+  if (errs.some(isMissing)) return fieldError(body, [field], 'missing', 'Field required');
   const short = errs.find((e) => e.keyword === 'minLength' && e.instancePath === `/${field}`);
   if (short) {
     const n = Number(short.params.limit);

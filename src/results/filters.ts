@@ -59,9 +59,17 @@ export function parseResultFilters(pairs: QueryPairs, outcomes: readonly string[
     data: dataFilters(pairs),
     sort: sortRaw === 'asc:submit_time' ? 'asc' : 'desc',
     distinctOn: firstList(pairs, '_distinct_on'),
-    page,
+    page: reachablePage(page, Math.min(limit, maxLimit)),
     limit: Math.min(limit, maxLimit),
   };
+}
+
+/**
+ * The stores compute OFFSET page × limit as a 64-bit integer and fail beyond it. No page past 2^53 rows
+ * can hold a result, so a larger page number reads as an empty page instead of a 500.
+ */
+export function reachablePage(page: number, limit: number): number {
+  return Math.min(page, Math.floor(Number.MAX_SAFE_INTEGER / Math.max(limit, 1)));
 }
 
 /** Every non-reserved parameter filters on result data; repeated keys merge their values. */

@@ -6,7 +6,7 @@ import { declareRoute } from '../http/routing.ts';
 import { parseIntParam, fieldError, ValidationFailed } from '../http/validation.ts';
 import type { Store } from '../store/connection.ts';
 import { parseLossless } from '../http/body.ts';
-import { hasAnyFilter, likePattern, parseResultFilters, type ResultFilters } from './filters.ts';
+import { hasAnyFilter, likePattern, parseResultFilters, reachablePage, type ResultFilters } from './filters.ts';
 import * as S from './schemas.ts';
 import { serializeGroup, serializeResult, serializeTestcase } from './serialize.ts';
 import * as store from './store.ts';
@@ -220,7 +220,8 @@ function pageParams(pairs: QueryPairs, maxLimit: number) {
   try { page = parseIntParam(first(pairs, 'page'), 'page', 0); } catch (e) { errors.push(...(e as ValidationFailed).errors); }
   try { limit = parseIntParam(first(pairs, 'limit'), 'limit', 20); } catch (e) { errors.push(...(e as ValidationFailed).errors); }
   if (errors.length) throw new ValidationFailed(errors);
-  return { page, limit: Math.min(limit, maxLimit) };
+  limit = Math.min(limit, maxLimit);
+  return { page: reachablePage(page, limit), limit };
 }
 
 function sendPage<T>(req: FastifyRequest, reply: FastifyReply, rows: T[], limit: number, ser: (t: T) => unknown) {
