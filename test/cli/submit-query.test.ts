@@ -1,76 +1,34 @@
 /** End to end: the real server in a child process, the CLI as another child process, assertions via fetch. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, runCli, startServer, type Run, type ServerProcess } from '../helpers/processes.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/resultsdb.mjs', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
-let server: ChildProcess;
-let serverLog = '';
+let server: ServerProcess;
 let url = '';
 let tmp = '';
 
-async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address() as { port: number };
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'resultsdb-cli-'));
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--database', `sqlite:${tmp}/t.sqlite`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // Keep the pipes drained (a full pipe blocks the server) and the tail around for diagnostics.
-  const keep = (chunk: Buffer) => (serverLog = (serverLog + chunk).slice(-4000));
-  server.stdout!.on('data', keep);
-  server.stderr!.on('data', keep);
-  const deadline = Date.now() + 30_000;
-  while (true) {
-    if (server.exitCode !== null) throw new Error(`server exited with ${server.exitCode}:\n${serverLog}`);
-    const ok = await fetch(`${url}/api/v2.0/healthcheck`).then((r) => r.status === 200, () => false);
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`server not healthy after 30s:\n${serverLog}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  server = await startServer(['--database', `sqlite:${tmp}/t.sqlite`]);
+  url = server.url;
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await once(server, 'exit');
-  }
+  await server?.stop();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `resultsdb <args>` against the test server (unless `--url` is among the args). */
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const withUrl = args.includes('--url') || 'RESULTSDB_URL' in env ? args : [...args, '--url', url];
-  const child = spawn(process.execPath, [BIN, ...withUrl], { env: { ...process.env, RESULTSDB_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += c));
-  child.stderr.on('data', (c) => (stderr += c));
-  const [code] = await once(child, 'close');
-  return { code, stdout, stderr };
+  return runCli(withUrl, { RESULTSDB_URL: '', ...env });
 }
 
 async function get(path: string): Promise<any> {
