@@ -26,17 +26,7 @@ export const likePattern = (p: string) => p.replace(/\*/g, '%');
 
 export function parseResultFilters(pairs: QueryPairs, outcomes: readonly string[], maxLimit: number): ResultFilters {
   const errors: FieldError[] = [];
-  const attempt = <T>(fn: () => T, fallback: T): T => {
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof ValidationFailed) errors.push(...e.errors);
-      else throw e;
-      return fallback;
-    }
-  };
-  const page = attempt(() => parseIntParam(first(pairs, 'page'), 'page', 0), 0);
-  const limit = attempt(() => parseIntParam(first(pairs, 'limit'), 'limit', 20), 20);
+  const { page, limit } = parsePaging(pairs, maxLimit, errors);
   const sinceRaw = first(pairs, 'since');
   let since: ResultFilters['since'];
   if (sinceRaw !== undefined) {
@@ -59,9 +49,27 @@ export function parseResultFilters(pairs: QueryPairs, outcomes: readonly string[
     data: dataFilters(pairs),
     sort: sortRaw === 'asc:submit_time' ? 'asc' : 'desc',
     distinctOn: firstList(pairs, '_distinct_on'),
-    page: reachablePage(page, Math.min(limit, maxLimit)),
-    limit: Math.min(limit, maxLimit),
+    page,
+    limit,
   };
+}
+
+/** `page` and `limit` of every collection; their errors are added to `errors` (or thrown without it). */
+export function parsePaging(pairs: QueryPairs, maxLimit: number, errors?: FieldError[]): { page: number; limit: number } {
+  const own: FieldError[] = errors ?? [];
+  const attempt = (field: string, fallback: number): number => {
+    try {
+      return parseIntParam(first(pairs, field), field, fallback);
+    } catch (e) {
+      if (!(e instanceof ValidationFailed)) throw e;
+      own.push(...e.errors);
+      return fallback;
+    }
+  };
+  const page = attempt('page', 0);
+  const limit = Math.min(attempt('limit', 20), maxLimit);
+  if (!errors && own.length) throw new ValidationFailed(own);
+  return { page: reachablePage(page, limit), limit };
 }
 
 /**

@@ -3,10 +3,10 @@ import { HttpError, sendJson } from '../http/errors.ts';
 import { hostUrl, pageLinks, requestUrl } from '../http/links.ts';
 import { first, parseQuery, type QueryPairs } from '../http/querystring.ts';
 import { declareRoute } from '../http/routing.ts';
-import { parseIntParam, fieldError, ValidationFailed } from '../http/validation.ts';
+import { fieldError, ValidationFailed } from '../http/validation.ts';
 import type { Store } from '../store/connection.ts';
 import { parseLossless } from '../http/body.ts';
-import { hasAnyFilter, likePattern, parseResultFilters, reachablePage, type ResultFilters } from './filters.ts';
+import { hasAnyFilter, likePattern, parsePaging, parseResultFilters, type ResultFilters } from './filters.ts';
 import * as S from './schemas.ts';
 import { serializeGroup, serializeResult, serializeTestcase } from './serialize.ts';
 import * as store from './store.ts';
@@ -124,7 +124,7 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
       schema: { summary: 'Lists groups, newest first', querystring: S.GroupsQuery, response: { 200: S.GroupsPage } },
       handler: async (req, reply) => {
         const pairs = parseQuery(req.url);
-        const page = pageParams(pairs, maxLimit);
+        const page = parsePaging(pairs, maxLimit);
         const rows = await store.listGroups(db, list(first(pairs, 'uuid')), {
           ...page,
           exact: list(first(pairs, 'description')),
@@ -171,7 +171,7 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
       schema: { summary: 'Lists testcases by name', querystring: S.TestcasesQuery, response: { 200: S.TestcasesPage } },
       handler: async (req, reply) => {
         const pairs = parseQuery(req.url);
-        const page = pageParams(pairs, maxLimit);
+        const page = parsePaging(pairs, maxLimit);
         const rows = await store.listTestcases(db, {
           ...page,
           exact: list(first(pairs, 'name')),
@@ -211,17 +211,6 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
 
 function list(v: string | undefined): string[] {
   return v === undefined ? [] : v.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
-function pageParams(pairs: QueryPairs, maxLimit: number) {
-  const errors = [];
-  let page = 0;
-  let limit = 20;
-  try { page = parseIntParam(first(pairs, 'page'), 'page', 0); } catch (e) { errors.push(...(e as ValidationFailed).errors); }
-  try { limit = parseIntParam(first(pairs, 'limit'), 'limit', 20); } catch (e) { errors.push(...(e as ValidationFailed).errors); }
-  if (errors.length) throw new ValidationFailed(errors);
-  limit = Math.min(limit, maxLimit);
-  return { page: reachablePage(page, limit), limit };
 }
 
 function sendPage<T>(req: FastifyRequest, reply: FastifyReply, rows: T[], limit: number, ser: (t: T) => unknown) {
