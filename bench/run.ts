@@ -1,0 +1,167 @@
+// `npm run bench`: seed a throwaway PostgreSQL database, drive the real server with autocannon,
+// measure what PostgreSQL alone sustains for the same inserts, and print one JSON report on stdout.
+// Progress goes to stderr. The server and the database are removed however the run ends.
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { runScenario, scenarios, warmUp, type ScenarioStats } from './scenarios.ts';
+import { seed } from './seed.ts';
+import { Server, freePort, migrate } from './server.ts';
+import { round, storeLimit } from './storeLimit.ts';
+
+const t0 = performance.now();
+const log = (m: string) => process.stderr.write(`[bench +${((performance.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
+
+/** An error the user can fix from its message alone: printed without a stack trace. */
+class BenchError extends Error {}
+
+/** Any error here is a usage error: explain the flags rather than print a stack. */
+function options(): ReturnType<typeof parseOptions> {
+  try {
+    return parseOptions();
+  } catch (e) {
+    throw new BenchError(`${(e as Error).message}\nflags: --results N --connections C --duration S --workers W --database URL`);
+  }
+}
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      results: { type: 'string', default: '200000' },
+      connections: { type: 'string', default: '16' },
+      duration: { type: 'string', default: '10' },
+      workers: { type: 'string', default: '2' },
+      database: {
+        type: 'string',
+        default: process.env.RESULTSDB_BENCH_PG_URL || 'postgres://resultsdb:resultsdb@127.0.0.1:5432/postgres',
+      },
+    },
+  });
+  const int = (name: keyof typeof values) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${values[name]}`);
+    return n;
+  };
+  return {
+    results: int('results'),
+    connections: int('connections'),
+    duration: int('duration'),
+    workers: int('workers'),
+    adminUrl: values.database!,
+  };
+}
+
+const redact = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+
+// Cleanup steps run last-registered first, once, whether the run succeeds, fails or is interrupted.
+const cleanups: Array<() => Promise<void>> = [];
+let cleaning: Promise<void> | undefined;
+const cleanup = () =>
+  (cleaning ??= (async () => {
+    for (const step of cleanups.reverse()) await step().catch((e) => log(`cleanup: ${(e as Error).message}`));
+  })());
+
+const abort = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    log(`${sig}: stopping`);
+    abort.abort();
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<void> {
+  const opt = options();
+  const admin = new pg.Client({ connectionString: opt.adminUrl });
+  try {
+    await admin.connect();
+  } catch (e) {
+    throw new BenchError(
+      `cannot connect to PostgreSQL at ${redact(opt.adminUrl)}: ${(e as Error).message}\n` +
+        'Start it with `bash scripts/services.sh`, or point --database / RESULTSDB_BENCH_PG_URL at a server ' +
+        'where this role may CREATE DATABASE.',
+    );
+  }
+  const dbName = `resultsdb_bench_${process.pid}`;
+  const u = new URL(opt.adminUrl);
+  u.pathname = `/${dbName}`;
+  const url = u.toString();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${dbName}`);
+  } finally {
+    await admin.end();
+  }
+  cleanups.push(async () => {
+    const c = new pg.Client({ connectionString: opt.adminUrl });
+    await c.connect();
+    try {
+      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      log(`dropped database ${dbName}`);
+    } finally {
+      await c.end();
+    }
+  });
+  log(`created database ${dbName}; migrating`);
+  migrate(url);
+
+  const seedStart = performance.now();
+  await seed(url, opt.results, log);
+  const seedSeconds = round((performance.now() - seedStart) / 1000, 1);
+  log(`seeded ${opt.results} results in ${seedSeconds}s`);
+  if (abort.signal.aborted) return;
+
+  const logPath = join(tmpdir(), `resultsdb-bench-${process.pid}.log`);
+  const server = Server.start({ url, port: await freePort(), workers: opt.workers, logPath });
+  let keepLog = true;
+  cleanups.push(async () => {
+    await server.stop();
+    if (keepLog) log(`server log kept at ${logPath}`);
+    else rmSync(logPath, { force: true });
+  });
+  await server.waitReady();
+  log(`server ready at ${server.baseUrl} with ${opt.workers} workers`);
+
+  // Reads run first, against exactly the seeded and analyzed data; the POSTs then add rows.
+  const all = scenarios();
+  const warmS = Math.max(3, opt.duration);
+  log(`warming up the server for ${warmS}s`);
+  await warmUp(server.baseUrl, all, { connections: opt.connections, seconds: warmS, signal: abort.signal });
+  const stats: Record<string, ScenarioStats> = {};
+  for (const sc of all) {
+    if (abort.signal.aborted) return;
+    log(`scenario ${sc.name}: ${opt.connections} connections, ${opt.duration}s`);
+    stats[sc.name] = await runScenario(server.baseUrl, sc, { ...opt, signal: abort.signal, log, cpuMs: () => server.cpuMs() });
+  }
+  if (abort.signal.aborted) return;
+
+  log(`store limit: ${opt.connections} pg clients, ${opt.duration}s`);
+  const limit = await storeLimit(url, opt.connections, opt.duration, abort.signal);
+  log(`store limit: ${limit.rps} inserts/s, p50 ${limit.p50_ms} ms, p99 ${limit.p99_ms} ms`);
+  if (abort.signal.aborted) return;
+
+  const names = ['post_results', 'results_by_item', 'latest_by_item', 'latest_by_item_distinct_on'];
+  names.push('by_testcase_since', 'two_key_data_filter', 'unfiltered');
+  const report = {
+    results: opt.results,
+    workers: opt.workers,
+    connections: opt.connections,
+    duration_s: opt.duration,
+    seed_seconds: seedSeconds,
+    store_limit: limit,
+    scenarios: Object.fromEntries(names.map((n) => [n, stats[n]])),
+    post_vs_store_limit: round(stats.post_results!.rps / limit.rps, 3),
+  };
+  keepLog = Object.values(stats).some((s) => s.non2xx > 0 || s.errors > 0);
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+}
+
+main().then(
+  () => cleanup().then(() => process.exit(abort.signal.aborted ? 130 : 0)),
+  (e: Error) => {
+    log(`error: ${e instanceof BenchError ? e.message : (e.stack ?? e.message)}`);
+    void cleanup().finally(() => process.exit(1));
+  },
+);

@@ -1,0 +1,73 @@
+// What PostgreSQL alone sustains for one-result-per-transaction inserts from this process: the
+// ceiling that POST /results can approach but not pass, since the server does this work and more.
+import pg from 'pg';
+import { DATA_KEYS, prng, syntheticResult } from './data.ts';
+
+export interface Stats {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+}
+
+const dataValues = DATA_KEYS.map((_, i) => `($1, ${i}, $${2 * i + 2}, $${2 * i + 3})`).join(', ');
+
+// Named (prepared) statements: the limit is meant as the best case for this statement sequence.
+const Q = {
+  tc: { name: 'sl_tc', text: 'INSERT INTO testcase (name) VALUES ($1) ON CONFLICT (name) DO NOTHING' },
+  tcId: { name: 'sl_tc_id', text: 'SELECT id FROM testcase WHERE name = $1' },
+  result: {
+    name: 'sl_result',
+    text: 'INSERT INTO result (testcase_id, submit_time, outcome, ref_url) VALUES ($1, $2, $3, $4) RETURNING id',
+  },
+  data: { name: 'sl_data', text: `INSERT INTO result_data (result_id, seq, key, value) VALUES ${dataValues}` },
+};
+
+export async function storeLimit(url: string, connections: number, durationS: number, signal: AbortSignal): Promise<Stats> {
+  const clients = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      return c;
+    }),
+  );
+  const latencies: number[] = [];
+  const r = prng(7);
+  let seq = 0;
+  const started = performance.now();
+  const deadline = started + durationS * 1000;
+  try {
+    await Promise.all(
+      clients.map(async (c) => {
+        while (performance.now() < deadline && !signal.aborted) {
+          const n = seq++;
+          // Fresh items, a few results each, like the POST scenario.
+          const s = syntheticResult(r, Math.floor(n / 4), `store-${Math.floor(n / 4)}-1.0-1.fc41`, n);
+          const t0 = performance.now();
+          await c.query('BEGIN');
+          try {
+            await c.query({ ...Q.tc, values: [s.testcase] });
+            const tc = await c.query({ ...Q.tcId, values: [s.testcase] });
+            const res = await c.query({
+              ...Q.result,
+              values: [tc.rows[0].id, Date.now() * 1000, s.outcome, s.ref_url],
+            });
+            await c.query({ ...Q.data, values: [res.rows[0].id, ...DATA_KEYS.flatMap((k, i) => [k, s.values[i]])] });
+            await c.query('COMMIT');
+          } catch (e) {
+            await c.query('ROLLBACK').catch(() => {});
+            throw e;
+          }
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  }
+  const elapsedS = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return { rps: round(latencies.length / elapsedS, 1), p50_ms: round(pct(0.5), 2), p99_ms: round(pct(0.99), 2) };
+}
+
+export const round = (x: number, digits: number): number => Number(x.toFixed(digits));
