@@ -1,121 +1,115 @@
 import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Store } from '../store/connection.ts';
 import type { Database } from '../store/schema.ts';
-import type { StoreDialect } from '../store/dialect.ts';
+import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
 import type { ResultFilters } from './filters.ts';
 import type { GroupRow, ResultRow, TestcaseRow } from './serialize.ts';
 
 type DB = Database & { r: Database['result'] };
 type ResultQuery<O> = SelectQueryBuilder<DB, 'r', O>;
 
+/** Candidate result ids, when a data filter narrows the set to at most this many. */
+const CANDIDATE_CAP = 5000;
+
 /**
  * Restricts `result as r` to the filters. Every filter on another table is an `IN (subquery)` semi-join,
  * so a result matching several values of one key is still one row (pages never come up short).
+ * `ids`, when given, is a candidate set already known to satisfy the filters it replaced.
  */
 export function applyFilters<O>(
   qb: ResultQuery<O>,
   f: ResultFilters,
   dialect: StoreDialect,
-  opts: { testcases?: boolean; outcomes?: boolean } = {},
+  opts: { outcomes?: boolean; ids?: number[] } = {},
 ): ResultQuery<O> {
+  const { inList, likeAny } = dialect;
+  if (opts.ids) qb = qb.where(inList(sql.ref('r.id'), opts.ids));
   if (f.since) {
     qb = qb.where('r.submit_time', '>=', f.since.start);
     if (f.since.end !== null) qb = qb.where('r.submit_time', '<=', f.since.end);
   }
-  if (opts.outcomes !== false && f.outcomes.length) qb = qb.where('r.outcome', 'in', f.outcomes);
+  if (opts.outcomes !== false && f.outcomes.length) qb = qb.where(inList(sql.ref('r.outcome'), f.outcomes));
   if (f.groups.length) {
     qb = qb.where('r.id', 'in', (eb) =>
-      eb.selectFrom('groups_to_results').select('result_id').where('group_uuid', 'in', f.groups),
+      eb.selectFrom('groups_to_results as g').select('g.result_id').where(inList(sql.ref('g.group_uuid'), f.groups)),
     );
   }
-  if (opts.testcases !== false && (f.testcases.length || f.testcasesLike.length)) {
+  if (f.testcases.length || f.testcasesLike.length) {
+    const name = sql.ref<string>('t.name');
     qb = qb.where('r.testcase_id', 'in', (eb) =>
       eb
         .selectFrom('testcase as t')
         .select('t.id')
         .where((w) =>
           w.or([
-            ...(f.testcases.length ? [w('t.name', 'in', f.testcases)] : []),
-            ...f.testcasesLike.map((p) => dialect.like(w.ref('t.name'), p)),
+            ...(f.testcases.length ? [inList(name, f.testcases)] : []),
+            ...(f.testcasesLike.length ? [likeAny(name, f.testcasesLike)] : []),
           ]),
         ),
     );
   }
   for (const d of f.data) {
-    qb = qb.where('r.id', 'in', (eb) =>
-      eb
-        .selectFrom('result_data as d')
-        .select('d.result_id')
-        .where('d.key', '=', d.key)
-        .where((w) =>
-          d.like ? w.or(d.values.map((p) => dialect.like(w.ref('d.value'), p))) : w('d.value', 'in', d.values),
+    const value = sql.ref<string>('d.value');
+    const match = d.like ? likeAny(value, d.values) : inList(value, d.values);
+    if (opts.ids) {
+      // Few candidates: probe each one, rather than a hash join over every result carrying a common
+      // value such as arch=x86_64.
+      qb = qb.where(({ exists, selectFrom }) =>
+        exists(
+          dialect.fence(
+            selectFrom('result_data as d')
+              .select(sql`1`.as('one'))
+              .whereRef('d.result_id', '=', 'r.id')
+              .where('d.key', '=', d.key)
+              .where(match),
+          ),
         ),
-    );
+      );
+    } else {
+      qb = qb.where('r.id', 'in', (eb) =>
+        eb.selectFrom('result_data as d').select('d.result_id').where('d.key', '=', d.key).where(match),
+      );
+    }
   }
   return qb;
 }
 
-const RESULT_COLUMNS = ['r.id', 'r.submit_time', 'r.outcome', 'r.note', 'r.ref_url', 't.name', 't.ref_url as tc_ref_url'] as const;
-
-/** One page of results plus one extra row, which only tells whether a next page exists. */
-export async function listResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
-  const dir = f.sort;
-  let qb = applyFilters(store.db.selectFrom('result as r'), f, store.dialect)
-    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
-    .select(RESULT_COLUMNS)
-    .orderBy('r.submit_time', dir)
-    .orderBy('r.id', dir)
-    .limit(Math.max(f.limit, 0) + 1);
-  if (f.page > 0) qb = qb.offset(f.page * Math.max(f.limit, 0));
-  return withDetails(store.db, await qb.execute());
-}
-
 /**
- * The newest result of every testcase in the filtered set (ties on the newest time all count), or with
- * `distinctOn` the newest per (testcase, value of each key), a missing key being a value of its own.
+ * Resolves the most selective-looking equality data filter (`item` when present) to result ids with
+ * one index range read. Every later query then starts from those ids, whose plans PostgreSQL can
+ * prepare once and reuse; a filter matching too many results is left to the planner instead.
  */
-export async function latestResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
-  const keys = f.distinctOn;
-  let inner = applyFilters(store.db.selectFrom('result as r'), f, store.dialect, { outcomes: false });
-  keys.forEach((key, i) => {
-    inner = inner.leftJoin(`result_data as k${i}` as 'result_data as k0', (j) =>
-      j.onRef(`k${i}.result_id` as 'k0.result_id', '=', 'r.id').on(`k${i}.key` as 'k0.key', '=', key),
-    ) as unknown as typeof inner;
-  });
-  const partition = [sql.ref('r.testcase_id'), ...keys.map((_, i) => sql.ref(`k${i}.value`))];
-  const rank = keys.length
-    ? sql`row_number() over (partition by ${sql.join(partition)} order by r.submit_time desc, r.id desc)`
-    : sql`rank() over (partition by r.testcase_id order by r.submit_time desc)`;
-  const ranked = inner.select(['r.id', sql<number>`${rank}`.as('rk')]);
-  const ids = await store.db
-    .selectFrom(ranked.as('x'))
-    .select('x.id')
-    .distinct()
-    .where('x.rk', '=', 1)
+async function narrow(store: Store, f: ResultFilters): Promise<{ rest: ResultFilters; ids?: number[] }> {
+  const eq = f.data.map((d, i) => [d, i] as const).filter(([d]) => !d.like);
+  const [d, index] = eq.find(([x]) => x.key === 'item') ?? eq[0] ?? [];
+  if (!d) return { rest: f };
+  const rows = await store.db
+    .selectFrom('result_data as d')
+    .select('d.result_id')
+    .where('d.key', '=', d.key)
+    .where(store.dialect.inList(sql.ref('d.value'), d.values))
+    .limit(CANDIDATE_CAP + 1)
     .execute();
-  const rows = await fetchByIds(store.db, ids.map((r) => r.id));
-  return rows.sort((a, b) => b.submit_time - a.submit_time || b.id - a.id);
+  if (rows.length > CANDIDATE_CAP) return { rest: f };
+  return { rest: { ...f, data: f.data.filter((_, i) => i !== index) }, ids: [...new Set(rows.map((r) => Number(r.result_id)))] };
 }
 
-export async function getResult(store: Store, id: number): Promise<ResultRow | undefined> {
-  return (await fetchByIds(store.db, [id]))[0];
-}
-
-async function fetchByIds(db: Kysely<Database>, ids: number[]): Promise<ResultRow[]> {
-  if (!ids.length) return [];
-  const rows: RawRow[] = [];
-  // Bounded IN lists keep every store's parameter limit out of reach.
-  for (let i = 0; i < ids.length; i += 5000) {
-    rows.push(
-      ...(await db
-        .selectFrom('result as r')
-        .innerJoin('testcase as t', 't.id', 'r.testcase_id')
-        .select(RESULT_COLUMNS)
-        .where('r.id', 'in', ids.slice(i, i + 5000))
-        .execute()),
-    );
-  }
-  return withDetails(db, rows);
+/** Result columns plus its data and groups as JSON, so one query answers a whole page. */
+function resultColumns(dialect: StoreDialect) {
+  const { jsonAgg, jsonPair } = dialect;
+  return [
+    'r.id',
+    'r.submit_time',
+    'r.outcome',
+    'r.note',
+    'r.ref_url',
+    't.name',
+    't.ref_url as tc_ref_url',
+    sql`(SELECT ${jsonAgg(jsonPair(sql.ref('d.key'), sql.ref('d.value')), sql.ref('d.seq'))}
+         FROM result_data d WHERE d.result_id = r.id)`.as('data_json'),
+    sql`(SELECT ${jsonAgg(sql.ref('g.group_uuid'), sql.ref('g.seq'))}
+         FROM groups_to_results g WHERE g.result_id = r.id)`.as('groups_json'),
+  ] as const;
 }
 
 type RawRow = {
@@ -126,37 +120,90 @@ type RawRow = {
   ref_url: string | null;
   name: string;
   tc_ref_url: string | null;
+  data_json: unknown;
+  groups_json: unknown;
 };
 
-/** Loads data and groups of all rows in two queries, not three per result as upstream did. */
-async function withDetails(db: Kysely<Database>, rows: RawRow[]): Promise<ResultRow[]> {
-  if (!rows.length) return [];
-  const out = new Map<number, ResultRow>();
-  for (const r of rows) {
-    out.set(r.id, {
-      id: r.id,
-      submit_time: Number(r.submit_time),
-      outcome: r.outcome,
-      note: r.note,
-      ref_url: r.ref_url,
-      testcase: { name: r.name, ref_url: r.tc_ref_url },
-      data: [],
-      groups: [],
-    });
-  }
-  const ids = [...out.keys()];
-  for (let i = 0; i < ids.length; i += 5000) {
-    const chunk = ids.slice(i, i + 5000);
-    const [data, groups] = await Promise.all([
-      db.selectFrom('result_data').select(['result_id', 'key', 'value']).where('result_id', 'in', chunk)
-        .orderBy('result_id').orderBy('seq').execute(),
-      db.selectFrom('groups_to_results').select(['result_id', 'group_uuid']).where('result_id', 'in', chunk)
-        .orderBy('result_id').orderBy('seq').execute(),
-    ]);
-    for (const d of data) out.get(Number(d.result_id))!.data.push([d.key, d.value]);
-    for (const g of groups) out.get(Number(g.result_id))!.groups.push(g.group_uuid);
-  }
-  return [...out.values()];
+function toResultRow(dialect: StoreDialect, r: RawRow): ResultRow {
+  return {
+    id: Number(r.id),
+    submit_time: Number(r.submit_time),
+    outcome: r.outcome,
+    note: r.note,
+    ref_url: r.ref_url,
+    testcase: { name: r.name, ref_url: r.tc_ref_url },
+    data: dialect.fromJson<[string, string][]>(r.data_json) ?? [],
+    groups: dialect.fromJson<string[]>(r.groups_json) ?? [],
+  };
+}
+
+/** One page of results plus one extra row, which only tells whether a next page exists. */
+export async function listResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
+  const { rest, ids } = await narrow(store, f);
+  if (ids && !ids.length) return [];
+  const dir = f.sort;
+  let page = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { ids })
+    .select(['r.id', 'r.submit_time', 'r.testcase_id'])
+    .orderBy('r.submit_time', dir)
+    .orderBy('r.id', dir)
+    .limit(Math.max(f.limit, 0) + 1);
+  if (f.page > 0) page = page.offset(f.page * Math.max(f.limit, 0));
+  if (!ids && rest.data.length) page = page.modifyFront(PLAN_EACH_TIME);
+  // Data and groups are gathered for the page's rows only, after the limit.
+  const rows = await store.db
+    .selectFrom(page.as('p'))
+    .innerJoin('result as r', 'r.id', 'p.id')
+    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
+    .select(resultColumns(store.dialect))
+    .orderBy('r.submit_time', dir)
+    .orderBy('r.id', dir)
+    .execute();
+  return rows.map((r) => toResultRow(store.dialect, r as RawRow));
+}
+
+/**
+ * The newest result of every testcase in the filtered set (ties on the newest time all count), or with
+ * `distinctOn` the newest per (testcase, value of each key), a missing key being a value of its own.
+ */
+export async function latestResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
+  const { rest, ids } = await narrow(store, f);
+  if (ids && !ids.length) return [];
+  const keys = f.distinctOn;
+  let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids });
+  keys.forEach((key, i) => {
+    inner = inner.leftJoin(`result_data as k${i}` as 'result_data as k0', (j) =>
+      j.onRef(`k${i}.result_id` as 'k0.result_id', '=', 'r.id').on(`k${i}.key` as 'k0.key', '=', key),
+    ) as unknown as typeof inner;
+  });
+  const partition = [sql.ref('r.testcase_id'), ...keys.map((_, i) => sql.ref(`k${i}.value`))];
+  const rank = keys.length
+    ? sql`row_number() over (partition by ${sql.join(partition)} order by r.submit_time desc, r.id desc)`
+    : sql`rank() over (partition by r.testcase_id order by r.submit_time desc)`;
+  let winners = store.db
+    .selectFrom(inner.select(['r.id', sql<number>`${rank}`.as('rk')]).as('x'))
+    .select('x.id')
+    .distinct()
+    .where('x.rk', '=', 1);
+  if (!ids && rest.data.length) winners = winners.modifyFront(PLAN_EACH_TIME);
+  const rows = await store.db
+    .selectFrom(winners.as('w'))
+    .innerJoin('result as r', 'r.id', 'w.id')
+    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
+    .select(resultColumns(store.dialect))
+    .orderBy('r.submit_time', 'desc')
+    .orderBy('r.id', 'desc')
+    .execute();
+  return rows.map((r) => toResultRow(store.dialect, r as RawRow));
+}
+
+export async function getResult(store: Store, id: number): Promise<ResultRow | undefined> {
+  const row = await store.db
+    .selectFrom('result as r')
+    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
+    .select(resultColumns(store.dialect))
+    .where('r.id', '=', id)
+    .executeTakeFirst();
+  return row && toResultRow(store.dialect, row as RawRow);
 }
 
 // ---- writes -------------------------------------------------------------------------------------

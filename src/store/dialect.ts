@@ -8,6 +8,24 @@ export interface StoreDialect {
    * SQLite's LIKE ignores case, so there the pattern is translated to GLOB.
    */
   like(column: Expression<string | null>, pattern: string): RawBuilder<SqlBool>;
+  /** `column` LIKE any of the patterns (same semantics as `like`). */
+  likeAny(column: Expression<string | null>, patterns: readonly string[]): RawBuilder<SqlBool>;
+  /**
+   * `column` equal to one of the values. PostgreSQL gets one array parameter, so the SQL text is the
+   * same whatever the number of values and its prepared statement is reused.
+   */
+  inList(column: Expression<unknown>, values: readonly (string | number)[]): RawBuilder<SqlBool>;
+  /** JSON array of `value` over the rows of a subquery, in `orderBy` order (`[]` or NULL when none). */
+  jsonAgg(value: RawBuilder<unknown>, orderBy: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** A two-element JSON array. */
+  jsonPair(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** The JS value of a JSON column (PostgreSQL's driver decodes it already, SQLite returns text). */
+  fromJson<T>(v: unknown): T | null;
+  /**
+   * Keeps a correlated subquery a per-row probe: PostgreSQL would otherwise flatten it into a join
+   * (OFFSET 0 is its optimisation fence); SQLite needs nothing (and rejects OFFSET without LIMIT).
+   */
+  fence<Q extends { offset(n: number): Q }>(qb: Q): Q;
   /** Column type of auto-incrementing result ids. */
   bigId: 'integer' | 'bigserial';
   /**
@@ -20,6 +38,12 @@ export interface StoreDialect {
 export const postgresDialect: StoreDialect = {
   name: 'postgres',
   like: (column, pattern) => sql<SqlBool>`${column} LIKE ${pattern}`,
+  likeAny: (column, patterns) => sql<SqlBool>`${column} LIKE ANY(${[...patterns]})`,
+  inList: (column, values) => sql<SqlBool>`${column} = ANY(${[...values]})`,
+  jsonAgg: (value, orderBy) => sql`json_agg(${value} ORDER BY ${orderBy})`,
+  jsonPair: (a, b) => sql`json_build_array(${a}, ${b})`,
+  fromJson: <T>(v: unknown) => (v ?? null) as T | null,
+  fence: (qb) => qb.offset(0),
   bigId: 'bigserial',
   text: sql`text collate "C"`,
 };
@@ -27,6 +51,16 @@ export const postgresDialect: StoreDialect = {
 export const sqliteDialect: StoreDialect = {
   name: 'sqlite',
   like: (column, pattern) => sql<SqlBool>`${column} GLOB ${likeToGlob(pattern)}`,
+  likeAny: (column, patterns) =>
+    patterns.length
+      ? sql<SqlBool>`(${sql.join(patterns.map((p) => sql`${column} GLOB ${likeToGlob(p)}`), sql` OR `)})`
+      : sql<SqlBool>`0`,
+  inList: (column, values) =>
+    values.length ? sql<SqlBool>`${column} IN (${sql.join([...values])})` : sql<SqlBool>`0`,
+  jsonAgg: (value, orderBy) => sql`json_group_array(${value} ORDER BY ${orderBy})`,
+  jsonPair: (a, b) => sql`json_array(${a}, ${b})`,
+  fromJson: <T>(v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as T) : null),
+  fence: (qb) => qb,
   bigId: 'integer',
   text: sql`text`,
 };
@@ -47,3 +81,9 @@ export function likeToGlob(pattern: string): string {
 function globLiteral(c: string): string {
   return c === '*' || c === '?' || c === '[' ? `[${c}]` : c;
 }
+
+/**
+ * Marks a query whose best plan depends on its parameter values (a data filter of unknown
+ * selectivity): PostgreSQL plans it afresh each time instead of reusing a prepared generic plan.
+ */
+export const PLAN_EACH_TIME = sql`/* plan-each-time */`;
