@@ -28,7 +28,7 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
     const pending: Promise<unknown>[] = clients.map(() => Promise.resolve());
     for (let start = 1, b = 0; start <= n; start += BATCH, b = (b + 1) % WRITERS) {
       const end = Math.min(n, start + BATCH - 1);
-      const res = { id: [] as number[], tc: [] as number[], t: [] as number[], outcome: [] as string[], ref: [] as string[] };
+      const res = { id: [] as number[], tc: [] as number[], t: [] as number[], outcome: [] as string[], ref: [] as string[], data: [] as string[] };
       const data = { id: [] as number[], seq: [] as number[], key: [] as string[], value: [] as string[] };
       for (let id = start; id <= end; id++) {
         const item = Math.floor(r() * ITEMS);
@@ -39,6 +39,7 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
         res.t.push(Math.floor(SEED_START_US + (id - 1) * step + r() * step));
         res.outcome.push(s.outcome);
         res.ref.push(s.ref_url);
+        res.data.push(JSON.stringify(DATA_KEYS.map((k, i) => [k, s.values[i]])));
         s.values.forEach((v, seq) => {
           data.id.push(id);
           data.seq.push(seq);
@@ -51,9 +52,9 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
       const c = clients[b]!;
       pending[b] = (async () => {
         await c.query(
-          `INSERT INTO result (id, testcase_id, submit_time, outcome, ref_url)
-           SELECT * FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[], $5::text[])`,
-          [res.id, res.tc, res.t, res.outcome, res.ref],
+          `INSERT INTO result (id, testcase_id, submit_time, outcome, ref_url, data_json, groups_json)
+           SELECT *, '[]' FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[])`,
+          [res.id, res.tc, res.t, res.outcome, res.ref, res.data],
         );
         await c.query(
           `INSERT INTO result_data (result_id, seq, key, value)

@@ -17,7 +17,7 @@ const Q = {
   tcId: { name: 'sl_tc_id', text: 'SELECT id FROM testcase WHERE name = $1' },
   result: {
     name: 'sl_result',
-    text: 'INSERT INTO result (testcase_id, submit_time, outcome, ref_url) VALUES ($1, $2, $3, $4) RETURNING id',
+    text: 'INSERT INTO result (testcase_id, submit_time, outcome, ref_url, data_json, groups_json) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
   },
   data: { name: 'sl_data', text: `INSERT INTO result_data (result_id, seq, key, value) VALUES ${dataValues}` },
 };
@@ -49,7 +49,7 @@ export async function storeLimit(url: string, connections: number, durationS: nu
             const tc = await c.query({ ...Q.tcId, values: [s.testcase] });
             const res = await c.query({
               ...Q.result,
-              values: [tc.rows[0].id, Date.now() * 1000, s.outcome, s.ref_url],
+              values: [tc.rows[0].id, Date.now() * 1000, s.outcome, s.ref_url, JSON.stringify(DATA_KEYS.map((k, i) => [k, s.values[i]])), '[]'],
             });
             await c.query({ ...Q.data, values: [res.rows[0].id, ...DATA_KEYS.flatMap((k, i) => [k, s.values[i]])] });
             await c.query('COMMIT');

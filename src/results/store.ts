@@ -94,23 +94,9 @@ async function narrow(store: Store, f: ResultFilters): Promise<{ rest: ResultFil
   return { rest: { ...f, data: f.data.filter((_, i) => i !== index) }, ids: [...new Set(rows.map((r) => Number(r.result_id)))] };
 }
 
-/** Result columns plus its data and groups as JSON, so one query answers a whole page. */
-function resultColumns(dialect: StoreDialect) {
-  const { jsonAgg, jsonPair } = dialect;
-  return [
-    'r.id',
-    'r.submit_time',
-    'r.outcome',
-    'r.note',
-    'r.ref_url',
-    't.name',
-    't.ref_url as tc_ref_url',
-    sql`(SELECT ${jsonAgg(jsonPair(sql.ref('d.key'), sql.ref('d.value')), sql.ref('d.seq'))}
-         FROM result_data d WHERE d.result_id = r.id)`.as('data_json'),
-    sql`(SELECT ${jsonAgg(sql.ref('g.group_uuid'), sql.ref('g.seq'))}
-         FROM groups_to_results g WHERE g.result_id = r.id)`.as('groups_json'),
-  ] as const;
-}
+const RESULT_COLUMNS = [
+  'r.id', 'r.submit_time', 'r.outcome', 'r.note', 'r.ref_url', 'r.data_json', 'r.groups_json', 't.name', 't.ref_url as tc_ref_url',
+] as const;
 
 type RawRow = {
   id: number;
@@ -120,11 +106,11 @@ type RawRow = {
   ref_url: string | null;
   name: string;
   tc_ref_url: string | null;
-  data_json: unknown;
-  groups_json: unknown;
+  data_json: string;
+  groups_json: string;
 };
 
-function toResultRow(dialect: StoreDialect, r: RawRow): ResultRow {
+function toResultRow(r: RawRow): ResultRow {
   return {
     id: Number(r.id),
     submit_time: Number(r.submit_time),
@@ -132,8 +118,8 @@ function toResultRow(dialect: StoreDialect, r: RawRow): ResultRow {
     note: r.note,
     ref_url: r.ref_url,
     testcase: { name: r.name, ref_url: r.tc_ref_url },
-    data: dialect.fromJson<[string, string][]>(r.data_json) ?? [],
-    groups: dialect.fromJson<string[]>(r.groups_json) ?? [],
+    data: JSON.parse(r.data_json),
+    groups: JSON.parse(r.groups_json),
   };
 }
 
@@ -149,16 +135,15 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
     .limit(Math.max(f.limit, 0) + 1);
   if (f.page > 0) page = page.offset(f.page * Math.max(f.limit, 0));
   if (!ids && rest.data.length) page = page.modifyFront(PLAN_EACH_TIME);
-  // Data and groups are gathered for the page's rows only, after the limit.
   const rows = await store.db
     .selectFrom(page.as('p'))
     .innerJoin('result as r', 'r.id', 'p.id')
     .innerJoin('testcase as t', 't.id', 'r.testcase_id')
-    .select(resultColumns(store.dialect))
+    .select(RESULT_COLUMNS)
     .orderBy('r.submit_time', dir)
     .orderBy('r.id', dir)
     .execute();
-  return rows.map((r) => toResultRow(store.dialect, r as RawRow));
+  return rows.map((r) => toResultRow(r));
 }
 
 /**
@@ -189,21 +174,21 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
     .selectFrom(winners.as('w'))
     .innerJoin('result as r', 'r.id', 'w.id')
     .innerJoin('testcase as t', 't.id', 'r.testcase_id')
-    .select(resultColumns(store.dialect))
+    .select(RESULT_COLUMNS)
     .orderBy('r.submit_time', 'desc')
     .orderBy('r.id', 'desc')
     .execute();
-  return rows.map((r) => toResultRow(store.dialect, r as RawRow));
+  return rows.map((r) => toResultRow(r));
 }
 
 export async function getResult(store: Store, id: number): Promise<ResultRow | undefined> {
   const row = await store.db
     .selectFrom('result as r')
     .innerJoin('testcase as t', 't.id', 'r.testcase_id')
-    .select(resultColumns(store.dialect))
+    .select(RESULT_COLUMNS)
     .where('r.id', '=', id)
     .executeTakeFirst();
-  return row && toResultRow(store.dialect, row as RawRow);
+  return row && toResultRow(row);
 }
 
 // ---- writes -------------------------------------------------------------------------------------
@@ -238,6 +223,8 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
         outcome: input.outcome,
         note: input.note,
         ref_url: input.ref_url,
+        data_json: JSON.stringify(input.data),
+        groups_json: JSON.stringify(input.groups.map((g) => g.uuid)),
       })
       .returning('id')
       .executeTakeFirstOrThrow();

@@ -15,12 +15,6 @@ export interface StoreDialect {
    * same whatever the number of values and its prepared statement is reused.
    */
   inList(column: Expression<unknown>, values: readonly (string | number)[]): RawBuilder<SqlBool>;
-  /** JSON array of `value` over the rows of a subquery, in `orderBy` order (`[]` or NULL when none). */
-  jsonAgg(value: RawBuilder<unknown>, orderBy: RawBuilder<unknown>): RawBuilder<unknown>;
-  /** A two-element JSON array. */
-  jsonPair(a: RawBuilder<unknown>, b: RawBuilder<unknown>): RawBuilder<unknown>;
-  /** The JS value of a JSON column (PostgreSQL's driver decodes it already, SQLite returns text). */
-  fromJson<T>(v: unknown): T | null;
   /**
    * Keeps a correlated subquery a per-row probe: PostgreSQL would otherwise flatten it into a join
    * (OFFSET 0 is its optimisation fence); SQLite needs nothing (and rejects OFFSET without LIMIT).
@@ -40,9 +34,6 @@ export const postgresDialect: StoreDialect = {
   like: (column, pattern) => sql<SqlBool>`${column} LIKE ${pattern}`,
   likeAny: (column, patterns) => sql<SqlBool>`${column} LIKE ANY(${[...patterns]})`,
   inList: (column, values) => sql<SqlBool>`${column} = ANY(${[...values]})`,
-  jsonAgg: (value, orderBy) => sql`json_agg(${value} ORDER BY ${orderBy})`,
-  jsonPair: (a, b) => sql`json_build_array(${a}, ${b})`,
-  fromJson: <T>(v: unknown) => (v ?? null) as T | null,
   fence: (qb) => qb.offset(0),
   bigId: 'bigserial',
   text: sql`text collate "C"`,
@@ -57,9 +48,6 @@ export const sqliteDialect: StoreDialect = {
       : sql<SqlBool>`0`,
   inList: (column, values) =>
     values.length ? sql<SqlBool>`${column} IN (${sql.join([...values])})` : sql<SqlBool>`0`,
-  jsonAgg: (value, orderBy) => sql`json_group_array(${value} ORDER BY ${orderBy})`,
-  jsonPair: (a, b) => sql`json_array(${a}, ${b})`,
-  fromJson: <T>(v: unknown) => (typeof v === 'string' ? (JSON.parse(v) as T) : null),
   fence: (qb) => qb,
   bigId: 'integer',
   text: sql`text`,

@@ -12,6 +12,10 @@ export interface Database {
     outcome: string;
     note: string | null;
     ref_url: string | null;
+    /** JSON array of [key, value] pairs in the order sent; the filters use result_data. */
+    data_json: string;
+    /** JSON array of group uuids in the order sent. */
+    groups_json: string;
   };
   /** One row per value; `seq` keeps the order the client sent them in. */
   result_data: { result_id: number; seq: number; key: string; value: string };

@@ -27,6 +27,10 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('outcome', 'varchar(32)', (c) => c.notNull())
     .addColumn('note', text)
     .addColumn('ref_url', text)
+    // The result's data pairs and group uuids as JSON, written once with the immutable result, so a
+    // page is read from result rows alone; result_data and groups_to_results serve the filters.
+    .addColumn('data_json', text, (c) => c.notNull())
+    .addColumn('groups_json', text, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('result_submit_time_id').on('result').columns(['submit_time', 'id']).execute();
   await db.schema
