@@ -3,6 +3,7 @@ import type { Store } from '../store/connection.ts';
 import type { Database } from '../store/schema.ts';
 import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
 import type { ResultFilters } from './filters.ts';
+import { pickLatest } from './latest.ts';
 import type { GroupRow, ResultRow, TestcaseRow } from './serialize.ts';
 
 type DB = Database & { r: Database['result'] };
@@ -143,7 +144,7 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
     .orderBy('r.submit_time', dir)
     .orderBy('r.id', dir)
     .execute();
-  return rows.map((r) => toResultRow(r));
+  return rows.map(toResultRow);
 }
 
 /**
@@ -153,6 +154,14 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
 export async function latestResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
   const { rest, ids } = await narrow(store, f);
   if (ids && !ids.length) return [];
+  if (ids) {
+    // A bounded candidate set: read it whole and pick in memory, one cheap prepared query.
+    const rows = await applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids })
+      .innerJoin('testcase as t', 't.id', 'r.testcase_id')
+      .select(RESULT_COLUMNS)
+      .execute();
+    return pickLatest(rows.map(toResultRow), f.distinctOn);
+  }
   const keys = f.distinctOn;
   let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids });
   keys.forEach((key, i) => {
@@ -178,7 +187,7 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
     .orderBy('r.submit_time', 'desc')
     .orderBy('r.id', 'desc')
     .execute();
-  return rows.map((r) => toResultRow(r));
+  return rows.map(toResultRow);
 }
 
 export async function getResult(store: Store, id: number): Promise<ResultRow | undefined> {

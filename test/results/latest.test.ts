@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { pickLatest } from '../../src/results/latest.ts';
+import type { ResultRow } from '../../src/results/serialize.ts';
+import { postgresAvailable, STORE_KINDS, testApp, type TestApp } from '../helpers/stores.ts';
+
+const row = (id: number, tc: string, t: number, data: [string, string][] = []): ResultRow => ({
+  id, submit_time: t, outcome: 'PASSED', note: null, ref_url: null, testcase: { name: tc, ref_url: null }, data, groups: [],
+});
+
+describe('pickLatest', () => {
+  it('keeps every result sharing the newest time of a testcase', () => {
+    const rows = [row(1, 'a', 10), row(2, 'a', 20), row(3, 'a', 20), row(4, 'b', 5)];
+    assert.deepEqual(pickLatest(rows, []).map((r) => r.id), [3, 2, 4]);
+  });
+  it('with distinct keys: one per combination, a missing key is its own value, the newer id breaks ties', () => {
+    const rows = [
+      row(1, 'a', 10, [['scenario', 's1']]),
+      row(2, 'a', 10, [['scenario', 's1']]),
+      row(3, 'a', 5, []),
+      row(4, 'a', 1, [['scenario', 's2'], ['scenario', 's1']]),
+      row(5, 'a', 2, [['scenario', 's2']]),
+    ];
+    assert.deepEqual(pickLatest(rows, ['scenario']).map((r) => r.id), [2, 3, 5]);
+  });
+  it('a result with several values wins each combination once and is listed once', () => {
+    const rows = [row(1, 'a', 10, [['arch', 'x'], ['arch', 'y']]), row(2, 'a', 5, [['arch', 'z']])];
+    assert.deepEqual(pickLatest(rows, ['arch']).map((r) => r.id), [1, 2]);
+  });
+});
+
+/** Both ways of answering /results/latest (in memory from candidate ids, or a SQL window) must agree. */
+for (const kind of STORE_KINDS) {
+  describe(`latest: in-memory and SQL paths agree (${kind})`, () => {
+    let app: TestApp | undefined;
+    before(async () => {
+      if (kind === 'postgres' && !(await postgresAvailable())) return;
+      app = await testApp(kind);
+      let seed = 7;
+      // xorshift32: deterministic, so a failure replays.
+      const rnd = (n: number) => {
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        return (seed >>> 0) % n;
+      };
+      for (let i = 0; i < 80; i++) {
+        const data: Record<string, unknown> = { item: 'pkg-1', type: 'koji_build' };
+        if (rnd(4)) data.scenario = `s${rnd(3)}`;
+        if (rnd(3) === 0) data.arch = ['x86_64', 'aarch64'].slice(0, 1 + rnd(2));
+        else if (rnd(2)) data.arch = 'noarch';
+        // Few distinct times, so ties on the newest time happen.
+        const body = { testcase: `tc.${rnd(4)}`, outcome: 'PASSED', data, submit_time: 1_700_000_000_000 + rnd(6) * 1000 };
+        const res: { statusCode: number } = await app.inject({ method: "POST", url: "/api/v2.0/results", payload: body });
+        assert.equal(res.statusCode, 201);
+      }
+    });
+    after(() => app?.dispose());
+
+    for (const distinct of ['', '&_distinct_on=scenario', '&_distinct_on=scenario,arch', '&_distinct_on=arch,nokey']) {
+      it(`same answer for ${distinct || 'no _distinct_on'}`, async (t) => {
+        if (!app) return t.skip('PostgreSQL unavailable');
+        const get = async (q: string) => (await app!.inject({ url: `/api/v2.0/results/latest?${q}${distinct}` })).json().data;
+        const memory = await get('item=pkg-1');
+        const sql = await get('item:like=pkg-1');
+        assert.ok(memory.length > 3);
+        assert.deepEqual(memory, sql);
+        assert.deepEqual(await get('item=pkg-1&type=koji_build'), memory);
+        assert.deepEqual(await get('testcases:like=tc.*'), memory);
+      });
+    }
+  });
+}
