@@ -47,17 +47,29 @@ async function runPrimary(config: Config): Promise<void> {
     const text = await aggregator.clusterMetrics().catch((e: Error) => `# error: ${e.message}\n`);
     worker.send({ type: 'resultsdb:metrics', id: msg.id, text });
   });
+  let listening = 0;
+  cluster.on('listening', () => listening++);
   cluster.on('exit', (w, code) => {
-    if (!stopping && code !== 0) {
-      console.error(`worker ${w.process.pid} exited with ${code}; starting another`);
-      fork();
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
+      return;
     }
-    if (stopping && Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    // A worker that fails before the service ever listened (port taken, bad database URL) would fail
+    // again: stop instead of forking forever. Later crashes are replaced.
+    if (listening === 0) {
+      console.error(`worker ${w.process.pid} exited with ${code} before listening; stopping`);
+      stop();
+      process.exitCode = 1;
+      return;
+    }
+    console.error(`worker ${w.process.pid} exited with ${code}; starting another`);
+    fork();
   });
-  const stop = () => {
+  function stop() {
     stopping = true;
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-  };
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
+  }
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
 }

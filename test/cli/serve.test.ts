@@ -58,6 +58,15 @@ describe('resultsdb serve', () => {
     assert.equal(await srv.stop(), 0);
   });
 
+  it('--workers 2 on a port already taken stops with exit 1 instead of forking forever', async () => {
+    const srv = await startServer(['--database', `sqlite:${join(tmp, 'p.sqlite')}`]);
+    const port = new URL(srv.url).port;
+    const run = await runCli(['serve', '--port', port, '--workers', '2', '--database', `sqlite:${join(tmp, 'p2.sqlite')}`]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /before listening; stopping/);
+    assert.equal(await srv.stop(), 0);
+  });
+
   it('takes its settings from a YAML config file, environment variables and flags, flags winning', async () => {
     const cfg = join(tmp, 'c.yaml');
     await writeFile(cfg, `database: sqlite:${join(tmp, 'c.sqlite')}\nadditional_outcomes: [AMAZING]\nmax_limit: 2\n`);
