@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type client from 'prom-client';
 import { registerResultsApi, type ResultsApiOptions } from '../results/routes.ts';
 import { registerJsonBody } from './body.ts';
@@ -9,7 +9,7 @@ import { registerMetrics } from './metrics.ts';
 
 export interface AppOptions extends ResultsApiOptions {
   bodyLimit: number;
-  /** pino options; false disables logging (tests). */
+  /** pino options, or a ready pino logger; false disables logging. */
   logger?: boolean | object;
   /** The process's metrics registry (a cluster worker shares it with the primary's aggregator). */
   registry?: client.Registry;
@@ -20,7 +20,7 @@ export interface AppOptions extends ResultsApiOptions {
 /** Assembles the HTTP application: body parsing, errors, metrics, OpenAPI and every API. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? { level: 'info' },
+    ...(isLogger(opts.logger) ? { loggerInstance: opts.logger } : { logger: opts.logger ?? { level: 'info' } }),
     bodyLimit: opts.bodyLimit,
     // One log line per request (our onResponse hook) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -62,4 +62,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerResultsApi(app, opts);
   app.get('/api/v2.0/openapi.json', { schema: { hide: true } }, async (_req, reply) => sendJson(reply, 200, app.swagger()));
   return app;
+}
+
+function isLogger(v: unknown): v is FastifyBaseLogger {
+  return typeof (v as { info?: unknown } | undefined)?.info === 'function';
 }
