@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createResult, type NewResult } from '../../src/results/store.ts';
+import { createResult, upsertTestcase, type NewResult } from '../../src/results/store.ts';
 import { likeToGlob } from '../../src/store/dialect.ts';
 import { parseDatabaseUrl, type Store } from '../../src/store/connection.ts';
 import { migrate } from '../../src/store/migrate.ts';
@@ -62,6 +62,18 @@ for (const kind of STORE_KINDS) {
       assert.equal(new Set(rows.map((r) => r.id)).size, 20);
       const tcs = await ctx.store.db.selectFrom('testcase').select('name').where('name', '=', 'race.tc').execute();
       assert.equal(tcs.length, 1);
+    });
+
+    it('a testcase from a rolled-back write is not remembered, and a changed ref_url is always current', async (t) => {
+      if (!ctx) return t.skip('PostgreSQL unavailable');
+      const tc = { name: 'cache.tc' };
+      await assert.rejects(createResult(ctx.store, input({ testcase: tc }), async () => { throw new Error('boom'); }));
+      const first = await createResult(ctx.store, input({ testcase: tc, groups: [] }));
+      assert.equal(first.testcase.ref_url, null);
+      // Another writer (or process) changes the ref_url; the next plain-name result shows it.
+      await upsertTestcase(ctx.store.db, { name: 'cache.tc', ref_url: 'https://new' }, 'non-null');
+      const second = await createResult(ctx.store, input({ testcase: tc, groups: [] }));
+      assert.equal(second.testcase.ref_url, 'https://new');
     });
 
     it('migrating again is a no-op', async (t) => {
