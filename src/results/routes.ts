@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, sendJson } from '../http/errors.ts';
+import { HttpError, sendJson, STATUS_MESSAGES } from '../http/errors.ts';
 import { hostUrl, pageLinks, requestUrl } from '../http/links.ts';
-import { first, parseQuery, type QueryPairs } from '../http/querystring.ts';
+import { firstList, parseQuery, type QueryPairs } from '../http/querystring.ts';
 import { declareRoute } from '../http/routing.ts';
 import { fieldError, ValidationFailed } from '../http/validation.ts';
 import type { Store } from '../store/connection.ts';
@@ -125,10 +125,10 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
       handler: async (req, reply) => {
         const pairs = parseQuery(req.url);
         const page = parsePaging(pairs, maxLimit);
-        const rows = await store.listGroups(db, list(first(pairs, 'uuid')), {
+        const rows = await store.listGroups(db, firstList(pairs, 'uuid'), {
           ...page,
-          exact: list(first(pairs, 'description')),
-          like: list(first(pairs, 'description:like')).map(likePattern),
+          exact: firstList(pairs, 'description'),
+          like: firstList(pairs, 'description:like').map(likePattern),
         });
         return sendPage(req, reply, rows, page.limit, (g) => serializeGroup(hostUrl(req), g));
       },
@@ -174,8 +174,8 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
         const page = parsePaging(pairs, maxLimit);
         const rows = await store.listTestcases(db, {
           ...page,
-          exact: list(first(pairs, 'name')),
-          like: list(first(pairs, 'name:like')).map(likePattern),
+          exact: firstList(pairs, 'name'),
+          like: firstList(pairs, 'name:like').map(likePattern),
         });
         return sendPage(req, reply, rows, page.limit, (t) => serializeTestcase(hostUrl(req), t));
       },
@@ -209,10 +209,6 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
   });
 }
 
-function list(v: string | undefined): string[] {
-  return v === undefined ? [] : v.split(',').map((s) => s.trim()).filter(Boolean);
-}
-
 function sendPage<T>(req: FastifyRequest, reply: FastifyReply, rows: T[], limit: number, ser: (t: T) => unknown) {
   const { prev, next } = pageLinks(requestUrl(req), rows.length > limit);
   return sendJson(reply, 200, { data: rows.slice(0, Math.max(limit, 0)).map(ser), next, prev });
@@ -221,7 +217,7 @@ function sendPage<T>(req: FastifyRequest, reply: FastifyReply, rows: T[], limit:
 /** The JSON body as an object; anything else is a 400 naming the body, as pydantic's model_type error. */
 function objectBody(req: FastifyRequest, model: string): Record<string, unknown> {
   const body = req.body;
-  if (body === undefined) throw new HttpError(415, '415 Unsupported Media Type: The server does not support the media type transmitted in the request.');
+  if (body === undefined) throw new HttpError(415, STATUS_MESSAGES[415]);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationFailed([fieldError(body, [], 'model_type', `Input should be a valid dictionary or instance of ${model}`)]);
   }

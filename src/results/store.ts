@@ -340,9 +340,10 @@ export interface ListFilter { exact: string[]; like: string[]; page: number; lim
 
 export async function listGroups(store: Store, uuids: string[], desc: ListFilter): Promise<GroupRow[]> {
   let qb = store.db.selectFrom('result_group').select(['uuid', 'description', 'ref_url']);
-  if (uuids.length) qb = qb.where('uuid', 'in', uuids);
-  if (desc.exact.length) qb = qb.where('description', 'in', desc.exact);
-  else if (desc.like.length) qb = qb.where((w) => w.or(desc.like.map((p) => store.dialect.like(w.ref('description'), p))));
+  const { inList, likeAny } = store.dialect;
+  if (uuids.length) qb = qb.where(inList(sql.ref('uuid'), uuids));
+  if (desc.exact.length) qb = qb.where(inList(sql.ref('description'), desc.exact));
+  else if (desc.like.length) qb = qb.where(likeAny(sql.ref<string>('description'), desc.like));
   qb = qb.orderBy('id', 'desc').limit(Math.max(desc.limit, 0) + 1);
   if (desc.page > 0) qb = qb.offset(desc.page * Math.max(desc.limit, 0));
   return groupsWithCounts(store.db, await qb.execute());
@@ -355,8 +356,9 @@ export async function getGroup(store: Store, uuid: string): Promise<GroupRow | u
 
 export async function listTestcases(store: Store, f: ListFilter): Promise<TestcaseRow[]> {
   let qb = store.db.selectFrom('testcase').select(['name', 'ref_url']);
-  if (f.exact.length) qb = qb.where('name', 'in', f.exact);
-  else if (f.like.length) qb = qb.where((w) => w.or(f.like.map((p) => store.dialect.like(w.ref('name'), p))));
+  const { inList, likeAny } = store.dialect;
+  if (f.exact.length) qb = qb.where(inList(sql.ref('name'), f.exact));
+  else if (f.like.length) qb = qb.where(likeAny(sql.ref<string>('name'), f.like));
   qb = qb.orderBy('name', 'asc').limit(Math.max(f.limit, 0) + 1);
   if (f.page > 0) qb = qb.offset(f.page * Math.max(f.limit, 0));
   return qb.execute();

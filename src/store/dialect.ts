@@ -4,11 +4,9 @@ import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 export interface StoreDialect {
   name: 'sqlite' | 'postgres';
   /**
-   * Case-sensitive SQL LIKE with `%`, `_` and backslash escapes acting as on PostgreSQL, the contract store.
-   * SQLite's LIKE ignores case, so there the pattern is translated to GLOB.
+   * `column` LIKE any of the patterns: case-sensitive, `%`, `_` and backslash escapes acting as on
+   * PostgreSQL, the contract store. SQLite's LIKE ignores case, so there patterns become GLOBs.
    */
-  like(column: Expression<string | null>, pattern: string): RawBuilder<SqlBool>;
-  /** `column` LIKE any of the patterns (same semantics as `like`). */
   likeAny(column: Expression<string | null>, patterns: readonly string[]): RawBuilder<SqlBool>;
   /**
    * `column` equal to one of the values. PostgreSQL gets one array parameter, so the SQL text is the
@@ -31,7 +29,6 @@ export interface StoreDialect {
 
 export const postgresDialect: StoreDialect = {
   name: 'postgres',
-  like: (column, pattern) => sql<SqlBool>`${column} LIKE ${pattern}`,
   likeAny: (column, patterns) => sql<SqlBool>`${column} LIKE ANY(${[...patterns]})`,
   inList: (column, values) => sql<SqlBool>`${column} = ANY(${[...values]})`,
   fence: (qb) => qb.offset(0),
@@ -41,7 +38,6 @@ export const postgresDialect: StoreDialect = {
 
 export const sqliteDialect: StoreDialect = {
   name: 'sqlite',
-  like: (column, pattern) => sql<SqlBool>`${column} GLOB ${likeToGlob(pattern)}`,
   likeAny: (column, patterns) =>
     patterns.length
       ? sql<SqlBool>`(${sql.join(patterns.map((p) => sql`${column} GLOB ${likeToGlob(p)}`), sql` OR `)})`
