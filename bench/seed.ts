@@ -29,14 +29,15 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
     for (let start = 1, b = 0; start <= n; start += BATCH, b = (b + 1) % WRITERS) {
       const end = Math.min(n, start + BATCH - 1);
       const res = { id: [] as number[], tc: [] as number[], t: [] as number[], outcome: [] as string[], ref: [] as string[], data: [] as string[] };
-      const data = { id: [] as number[], seq: [] as number[], key: [] as string[], value: [] as string[] };
+      const data = { id: [] as number[], seq: [] as number[], key: [] as string[], value: [] as string[], t: [] as number[] };
       for (let id = start; id <= end; id++) {
         const item = Math.floor(r() * ITEMS);
         const s = syntheticResult(r, item, itemName(item), id);
         res.id.push(id);
         res.tc.push(s.testcaseIdx + 1); // ids as seeded above
         // Ids follow submit order, as they do in a live database; jitter stays inside one step.
-        res.t.push(Math.floor(SEED_START_US + (id - 1) * step + r() * step));
+        const t = Math.floor(SEED_START_US + (id - 1) * step + r() * step);
+        res.t.push(t);
         res.outcome.push(s.outcome);
         res.ref.push(s.ref_url);
         res.data.push(JSON.stringify(DATA_KEYS.map((k, i) => [k, s.values[i]])));
@@ -45,6 +46,7 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
           data.seq.push(seq);
           data.key.push(DATA_KEYS[seq]!);
           data.value.push(v);
+          data.t.push(t);
         });
       }
       // Build the next batch in JS while PostgreSQL is still inserting earlier ones.
@@ -57,9 +59,9 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
           [res.id, res.tc, res.t, res.outcome, res.ref, res.data],
         );
         await c.query(
-          `INSERT INTO result_data (result_id, seq, key, value)
-           SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[])`,
-          [data.id, data.seq, data.key, data.value],
+          `INSERT INTO result_data (result_id, seq, key, value, submit_time)
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[])`,
+          [data.id, data.seq, data.key, data.value, data.t],
         );
         log(`seeded ${end}/${n} results`);
       })();

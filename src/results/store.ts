@@ -21,10 +21,12 @@ export function applyFilters<O>(
   qb: ResultQuery<O>,
   f: ResultFilters,
   dialect: StoreDialect,
-  opts: { outcomes?: boolean; ids?: number[] } = {},
+  opts: { outcomes?: boolean; ids?: number[]; probe?: boolean } = {},
 ): ResultQuery<O> {
   const { inList, likeAny } = dialect;
-  if (opts.ids) qb = qb.where(inList(sql.ref('r.id'), opts.ids));
+  // `probe`: `r` is already one known result; every filter is a check on it.
+  const perRow = Boolean(opts.ids || opts.probe);
+  if (opts.ids && !opts.probe) qb = qb.where(inList(sql.ref('r.id'), opts.ids));
   if (f.since) {
     qb = qb.where('r.submit_time', '>=', f.since.start);
     if (f.since.end !== null) qb = qb.where('r.submit_time', '<=', f.since.end);
@@ -52,7 +54,7 @@ export function applyFilters<O>(
   for (const d of f.data) {
     const value = sql.ref<string>('d.value');
     const match = d.like ? likeAny(value, d.values) : inList(value, d.values);
-    if (opts.ids) {
+    if (perRow) {
       // Few candidates: probe each one, rather than a hash join over every result carrying a common
       // value such as arch=x86_64.
       qb = qb.where(({ exists, selectFrom }) =>
@@ -126,16 +128,23 @@ function toResultRow(r: RawRow): ResultRow {
 
 /** One page of results plus one extra row, which only tells whether a next page exists. */
 export async function listResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
+  const byIndex = indexedPage(store, f);
+  if (byIndex) return fetchPage(store, byIndex, f.sort);
   const { rest, ids } = await narrow(store, f);
   if (ids && !ids.length) return [];
-  const dir = f.sort;
   let page = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { ids })
-    .select(['r.id', 'r.submit_time', 'r.testcase_id'])
-    .orderBy('r.submit_time', dir)
-    .orderBy('r.id', dir)
+    .select(['r.id', 'r.submit_time'])
+    .orderBy('r.submit_time', f.sort)
+    .orderBy('r.id', f.sort)
     .limit(Math.max(f.limit, 0) + 1);
   if (f.page > 0) page = page.offset(f.page * Math.max(f.limit, 0));
   if (!ids && rest.data.length) page = page.modifyFront(PLAN_EACH_TIME);
+  return fetchPage(store, page, f.sort);
+}
+
+type PageQuery = SelectQueryBuilder<any, any, { id: number }>;
+
+async function fetchPage(store: Store, page: PageQuery, dir: 'asc' | 'desc'): Promise<ResultRow[]> {
   const rows = await store.db
     .selectFrom(page.as('p'))
     .innerJoin('result as r', 'r.id', 'p.id')
@@ -145,6 +154,40 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
     .orderBy('r.id', dir)
     .execute();
   return rows.map(toResultRow);
+}
+
+/**
+ * With a single-valued equality data filter (`item=X`, the common case), the page walks the filter
+ * index in submit-time order and stops after limit+1 matches; every other filter is probed per
+ * candidate. The cost follows the page, not the number of results carrying X, and the plan is the
+ * same for every X, so PostgreSQL prepares it once.
+ */
+function indexedPage(store: Store, f: ResultFilters): PageQuery | undefined {
+  const eq = f.data.filter((d) => !d.like && d.values.length === 1);
+  const driver = eq.find((d) => d.key === 'item') ?? eq[0];
+  if (!driver) return undefined;
+  const rest: ResultFilters = { ...f, since: undefined, data: f.data.filter((d) => d !== driver) };
+  let page = store.db
+    .selectFrom('result_data as d')
+    .select('d.result_id as id')
+    .where('d.key', '=', driver.key)
+    .where('d.value', '=', driver.values[0]);
+  if (f.since) {
+    page = page.where('d.submit_time', '>=', f.since.start);
+    if (f.since.end !== null) page = page.where('d.submit_time', '<=', f.since.end);
+  }
+  if (rest.outcomes.length || rest.groups.length || rest.testcases.length || rest.testcasesLike.length || rest.data.length) {
+    const probe = applyFilters(
+      store.db.selectFrom('result as r').select(sql`1`.as('one')).where('r.id', '=', sql.ref<number>('d.result_id')),
+      rest,
+      store.dialect,
+      { probe: true },
+    );
+    page = page.where(({ exists }) => exists(store.dialect.fence(probe)));
+  }
+  page = page.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort).limit(Math.max(f.limit, 0) + 1);
+  if (f.page > 0) page = page.offset(f.page * Math.max(f.limit, 0));
+  return page as unknown as PageQuery;
 }
 
 /**
@@ -243,9 +286,10 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
       .returning(['id', (eb) => eb.selectFrom('testcase as t').select('t.ref_url').whereRef('t.id', '=', 'result.testcase_id').as('tc_ref_url')])
       .executeTakeFirstOrThrow();
     const resultId = Number(id);
-    if (input.data.length) {
+    const pairs = distinctPairs(input.data);
+    if (pairs.length) {
       await trx.insertInto('result_data')
-        .values(input.data.map(([key, value], seq) => ({ result_id: resultId, seq, key, value })))
+        .values(pairs.map(([key, value], seq) => ({ result_id: resultId, seq, key, value, submit_time: input.submit_time })))
         .execute();
     }
     if (input.groups.length) {
@@ -269,6 +313,15 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
   // Only after the commit: an id from a rolled-back transaction never existed.
   if (known.size < 100_000) known.set(name, row.testcaseId);
   return row.row;
+}
+
+/** A value repeated under one key filters like one: the index holds it once, so no result is listed twice. */
+function distinctPairs(data: [string, string][]): [string, string][] {
+  const seen = new Set<string>();
+  return data.filter(([k, v]) => {
+    const id = JSON.stringify([k, v]);
+    return seen.has(id) ? false : (seen.add(id), true);
+  });
 }
 
 const testcaseIds = new WeakMap<Store, Map<string, number>>();

@@ -57,6 +57,21 @@ for (const kind of STORE_KINDS) {
     });
     after(() => app?.dispose());
 
+    // /results too: the filter-index walk (item=…) and the planner's path (item:like=…) must agree.
+    for (const q of ['', '&arch=noarch', '&outcome=PASSED', '&testcases=tc.1,tc.2', '&testcases:like=tc.*&scenario=s1',
+      '&since=2023-11-14T22:13:22,2023-11-14T22:13:24', '&arch=x86_64&scenario:like=s*', '&_sort=asc:submit_time', '&groups=nogroup']) {
+      it(`/results pages agree for ${q || 'item only'}`, async (t) => {
+        if (!app) return t.skip('PostgreSQL unavailable');
+        for (const page of ['&limit=7', '&limit=7&page=1', '&limit=7&page=3', '&limit=1000']) {
+          const get = async (f: string) => (await app!.inject({ url: `/api/v2.0/results?${f}${q}${page}` })).json();
+          const indexed = await get('item=pkg-1');
+          const planned = await get('item:like=pkg-1');
+          assert.deepEqual(indexed.data, planned.data, page);
+          assert.equal(indexed.next === null, planned.next === null);
+        }
+      });
+    }
+
     for (const distinct of ['', '&_distinct_on=scenario', '&_distinct_on=scenario,arch', '&_distinct_on=arch,nokey']) {
       it(`same answer for ${distinct || 'no _distinct_on'}`, async (t) => {
         if (!app) return t.skip('PostgreSQL unavailable');
