@@ -198,12 +198,23 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
   const { rest, ids } = await narrow(store, f);
   if (ids && !ids.length) return [];
   if (ids) {
-    // A bounded candidate set: read it whole and pick in memory, one cheap prepared query.
-    const rows = await applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids })
-      .innerJoin('testcase as t', 't.id', 'r.testcase_id')
-      .select(RESULT_COLUMNS)
+    // A bounded candidate set: pick in memory from the few columns that decide, then read the winners.
+    const withData = f.distinctOn.length > 0;
+    const candidates = await applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids })
+      .select(['r.id', 'r.submit_time', 'r.testcase_id', ...(withData ? (['r.data_json'] as const) : [])])
       .execute();
-    return pickLatest(rows.map(toResultRow), f.distinctOn);
+    const winners = pickLatest(
+      candidates.map((c) => ({
+        id: Number(c.id),
+        submit_time: Number(c.submit_time),
+        testcase: c.testcase_id,
+        data: withData ? (JSON.parse((c as { data_json: string }).data_json) as [string, string][]) : [],
+      })),
+      f.distinctOn,
+    );
+    if (!winners.length) return [];
+    const page = store.db.selectFrom('result as r').select('r.id').where(store.dialect.inList(sql.ref('r.id'), winners.map((w) => w.id)));
+    return fetchPage(store, page as unknown as PageQuery, 'desc');
   }
   const keys = f.distinctOn;
   let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids });
