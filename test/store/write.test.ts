@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createResult, upsertTestcase, type NewResult } from '../../src/results/store.ts';
 import { likeToGlob } from '../../src/store/dialect.ts';
-import { parseDatabaseUrl, type Store } from '../../src/store/connection.ts';
+import { parseDatabaseUrl } from '../../src/store/connection.ts';
+import { rowCounts } from '../helpers/http.ts';
 import { migrate } from '../../src/store/migrate.ts';
 import { freshStore, postgresAvailable, STORE_KINDS } from '../helpers/stores.ts';
 
@@ -16,12 +17,6 @@ const input = (over: Partial<NewResult> = {}): NewResult => ({
   groups: [{ uuid: 'atomic-group', description: 'd' }],
   ...over,
 });
-
-async function counts(store: Store) {
-  const n = async (t: 'result' | 'testcase' | 'result_group' | 'result_data' | 'groups_to_results') =>
-    Number((await store.db.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  return { result: await n('result'), testcase: await n('testcase'), group: await n('result_group'), data: await n('result_data'), links: await n('groups_to_results') };
-}
 
 for (const kind of STORE_KINDS) {
   describe(`writing results (${kind})`, () => {
@@ -40,7 +35,7 @@ for (const kind of STORE_KINDS) {
         }),
         /outbox down/,
       );
-      assert.deepEqual(await counts(ctx.store), { result: 0, testcase: 0, group: 0, data: 0, links: 0 });
+      assert.deepEqual(await rowCounts(ctx), { testcase: 0, result_group: 0, result: 0, result_data: 0, groups_to_results: 0 });
     });
 
     it('writes the result, its data in order, its groups and upserts, and the hook sees the row', async (t) => {
@@ -49,7 +44,7 @@ for (const kind of STORE_KINDS) {
       const row = await createResult(ctx.store, input(), async (_trx, r) => void (seen = r.id));
       assert.equal(seen, row.id);
       assert.deepEqual(row.data, [['item', 'x'], ['item', 'y']]);
-      assert.deepEqual(await counts(ctx.store), { result: 1, testcase: 1, group: 1, data: 2, links: 1 });
+      assert.deepEqual(await rowCounts(ctx), { testcase: 1, result_group: 1, result: 1, result_data: 2, groups_to_results: 1 });
     });
 
     it('many concurrent writers creating the same new testcase and group all succeed', async (t) => {
