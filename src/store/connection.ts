@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type DatabaseConnection, type Driver, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { postgresDialect, sqliteDialect, type StoreDialect } from './dialect.ts';
@@ -57,7 +57,7 @@ function openSqlite(path: string): Store {
   conn.pragma('busy_timeout = 10000');
   conn.pragma('foreign_keys = ON');
   let open = true;
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: conn }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: conn }) });
   return {
     db,
     dialect: sqliteDialect,
@@ -100,4 +100,19 @@ function preparedStatements(pool: pg.Pool): PostgresPool {
     },
     end: () => pool.end(),
   };
+}
+
+/**
+ * SQLite write transactions start with BEGIN IMMEDIATE: a deferred one that read first fails at once
+ * with SQLITE_BUSY when another process (serve --workers) committed meanwhile, whereas an immediate one
+ * waits for the write lock (busy_timeout) and then goes ahead.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection: DatabaseConnection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }

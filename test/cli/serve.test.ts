@@ -4,12 +4,15 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startServer } from '../helpers/processes.ts';
+import { runCli, startServer, stopAll } from '../helpers/processes.ts';
 import { freshStore, postgresAvailable } from '../helpers/stores.ts';
 
 let tmp: string;
 before(async () => void (tmp = await mkdtemp(join(tmpdir(), 'resultsdb-serve-'))));
-after(() => rm(tmp, { recursive: true, force: true }));
+after(async () => {
+  await stopAll();
+  await rm(tmp, { recursive: true, force: true });
+});
 
 const post = (url: string, body: unknown) =>
   fetch(`${url}/api/v2.0/results`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -45,16 +48,16 @@ describe('resultsdb serve', () => {
 
   it('--workers 2 serves every request from two processes, and /metrics aggregates them', async () => {
     const srv = await startServer(['--database', `sqlite:${join(tmp, 'w.sqlite')}`, '--workers', '2']);
-    const statuses = await Promise.all(Array.from({ length: 20 }, (_, i) => post(srv.url, { testcase: `w${i}`, outcome: 'PASSED' }).then((r) => r.status)));
+    const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) => post(srv.url, { testcase: `w${i % 5}`, outcome: "PASSED" }).then((r) => r.status)));
     assert.deepEqual([...new Set(statuses)], [201]);
     const page = await (await fetch(`${srv.url}/api/v2.0/results?limit=100`)).json();
-    assert.equal(page.data.length, 20);
+    assert.equal(page.data.length, 60);
     const metrics = await (await fetch(`${srv.url}/metrics`)).text();
     const posts = metrics
       .split('\n')
       .filter((l) => l.startsWith('resultsdb_http_requests_total{') && l.includes('method="POST"') && l.includes('status="201"'))
       .map((l) => Number(l.split(' ').pop()));
-    assert.equal(posts.reduce((a, b) => a + b, 0), 20, metrics.slice(0, 2000));
+    assert.equal(posts.reduce((a, b) => a + b, 0), 60, metrics.slice(0, 2000));
     assert.equal(await srv.stop(), 0);
   });
 

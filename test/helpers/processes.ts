@@ -26,6 +26,13 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   return { code, stdout, stderr };
 }
 
+const running = new Set<ServerProcess>();
+
+/** Stops every server still running: call from `after`, so a failed assertion leaves none behind. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((s) => s.stop()));
+}
+
 export interface ServerProcess { url: string; proc: ChildProcess; log: () => string; stop: (signal?: NodeJS.Signals) => Promise<number | null> }
 
 /** `resultsdb serve <args>` on a free port, resolved once its health check answers 200. */
@@ -48,15 +55,19 @@ export async function startServer(args: string[], env: Record<string, string> = 
     if (Date.now() > deadline) throw new Error(`server not healthy after 60s:\n${log}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
+  const server: ServerProcess = {
     url,
     proc,
     log: () => log,
     stop: async (signal = 'SIGTERM') => {
-      if (proc.exitCode !== null) return proc.exitCode;
+      running.delete(server);
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      const exited = once(proc, 'exit');
       proc.kill(signal);
-      const [code] = await once(proc, 'exit');
+      const [code] = await exited;
       return code as number | null;
     },
   };
+  running.add(server);
+  return server;
 }
