@@ -29,7 +29,7 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
     for (let start = 1, b = 0; start <= n; start += BATCH, b = (b + 1) % WRITERS) {
       const end = Math.min(n, start + BATCH - 1);
       const res = { id: [] as number[], tc: [] as number[], t: [] as number[], outcome: [] as string[], ref: [] as string[], data: [] as string[] };
-      const data = { id: [] as number[], seq: [] as number[], key: [] as string[], value: [] as string[], t: [] as number[] };
+      const data = { id: [] as number[], seq: [] as number[], key: [] as string[], value: [] as string[], t: [] as number[], tc: [] as number[] };
       for (let id = start; id <= end; id++) {
         const item = Math.floor(r() * ITEMS);
         const s = syntheticResult(r, item, itemName(item), id);
@@ -47,6 +47,7 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
           data.key.push(DATA_KEYS[seq]!);
           data.value.push(v);
           data.t.push(t);
+          data.tc.push(res.tc[res.tc.length - 1]!);
         });
       }
       // Build the next batch in JS while PostgreSQL is still inserting earlier ones.
@@ -59,9 +60,9 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
           [res.id, res.tc, res.t, res.outcome, res.ref, res.data],
         );
         await c.query(
-          `INSERT INTO result_data (result_id, seq, key, value, submit_time)
-           SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[])`,
-          [data.id, data.seq, data.key, data.value, data.t],
+          `INSERT INTO result_data (result_id, seq, key, value, submit_time, testcase_id)
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::int[])`,
+          [data.id, data.seq, data.key, data.value, data.t, data.tc],
         );
         log(`seeded ${end}/${n} results`);
       })();

@@ -9,8 +9,8 @@ export interface Stats {
   p99_ms: number;
 }
 
-// $1 result id, $2 submit time, then key/value pairs.
-const dataValues = DATA_KEYS.map((_, i) => `($1, ${i}, $${2 * i + 3}, $${2 * i + 4}, $2)`).join(', ');
+// $1 result id, $2 submit time, $3 testcase id, then key/value pairs.
+const dataValues = DATA_KEYS.map((_, i) => `($1, ${i}, $${2 * i + 4}, $${2 * i + 5}, $2, $3)`).join(', ');
 
 // Named (prepared) statements: the limit is meant as the best case for this statement sequence.
 const Q = {
@@ -20,7 +20,7 @@ const Q = {
     name: 'sl_result',
     text: 'INSERT INTO result (testcase_id, submit_time, outcome, ref_url, data_json, groups_json) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
   },
-  data: { name: 'sl_data', text: `INSERT INTO result_data (result_id, seq, key, value, submit_time) VALUES ${dataValues}` },
+  data: { name: 'sl_data', text: `INSERT INTO result_data (result_id, seq, key, value, submit_time, testcase_id) VALUES ${dataValues}` },
 };
 
 export async function storeLimit(url: string, connections: number, durationS: number, signal: AbortSignal): Promise<Stats> {
@@ -53,7 +53,7 @@ export async function storeLimit(url: string, connections: number, durationS: nu
               ...Q.result,
               values: [tc.rows[0].id, now, s.outcome, s.ref_url, JSON.stringify(DATA_KEYS.map((k, i) => [k, s.values[i]])), '[]'],
             });
-            await c.query({ ...Q.data, values: [res.rows[0].id, now, ...DATA_KEYS.flatMap((k, i) => [k, s.values[i]])] });
+            await c.query({ ...Q.data, values: [res.rows[0].id, now, tc.rows[0].id, ...DATA_KEYS.flatMap((k, i) => [k, s.values[i]])] });
             await c.query('COMMIT');
           } catch (e) {
             await c.query('ROLLBACK').catch(() => {});

@@ -2,7 +2,7 @@ import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kys
 import type { Store } from '../store/connection.ts';
 import type { Database } from '../store/schema.ts';
 import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
-import type { ResultFilters } from './filters.ts';
+import { hasAnyFilter, type ResultFilters } from './filters.ts';
 import { pickLatest } from './latest.ts';
 import type { GroupRow, ResultRow, TestcaseRow } from './serialize.ts';
 
@@ -82,19 +82,27 @@ export function applyFilters<O>(
  * one index range read. Every later query then starts from those ids, whose plans PostgreSQL can
  * prepare once and reuse; a filter matching too many results is left to the planner instead.
  */
-async function narrow(store: Store, f: ResultFilters): Promise<{ rest: ResultFilters; ids?: number[] }> {
+interface Narrowed {
+  rest: ResultFilters;
+  ids?: number[];
+  /** Time and testcase of each candidate, straight from the filter index. */
+  index?: { id: number; submit_time: number; testcase: number }[];
+}
+
+async function narrow(store: Store, f: ResultFilters): Promise<Narrowed> {
   const eq = f.data.map((d, i) => [d, i] as const).filter(([d]) => !d.like);
-  const [d, index] = eq.find(([x]) => x.key === 'item') ?? eq[0] ?? [];
+  const [d, index_] = eq.find(([x]) => x.key === 'item') ?? eq[0] ?? [];
   if (!d) return { rest: f };
   const rows = await store.db
     .selectFrom('result_data as d')
-    .select('d.result_id')
+    .select(['d.result_id', 'd.submit_time', 'd.testcase_id'])
     .where('d.key', '=', d.key)
     .where(store.dialect.inList(sql.ref('d.value'), d.values))
     .limit(CANDIDATE_CAP + 1)
     .execute();
   if (rows.length > CANDIDATE_CAP) return { rest: f };
-  return { rest: { ...f, data: f.data.filter((_, i) => i !== index) }, ids: [...new Set(rows.map((r) => Number(r.result_id)))] };
+  const index = rows.map((r) => ({ id: Number(r.result_id), submit_time: Number(r.submit_time), testcase: r.testcase_id }));
+  return { rest: { ...f, data: f.data.filter((_, i) => i !== index_) }, ids: [...new Set(index.map((r) => r.id))], index };
 }
 
 const RESULT_COLUMNS = [
@@ -143,6 +151,14 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
 }
 
 type PageQuery = SelectQueryBuilder<any, any, { id: number }>;
+
+/** Full rows of the given results, newest first. */
+async function fetchByIds(store: Store, ids: number[]): Promise<ResultRow[]> {
+  if (!ids.length) return [];
+  const page = store.db.selectFrom('result as r').select('r.id').where(store.dialect.inList(sql.ref('r.id'), ids));
+  return fetchPage(store, page as unknown as PageQuery, 'desc');
+}
+
 
 async function fetchPage(store: Store, page: PageQuery, dir: 'asc' | 'desc'): Promise<ResultRow[]> {
   const rows = await store.db
@@ -195,8 +211,12 @@ function indexedPage(store: Store, f: ResultFilters): PageQuery | undefined {
  * `distinctOn` the newest per (testcase, value of each key), a missing key being a value of its own.
  */
 export async function latestResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
-  const { rest, ids } = await narrow(store, f);
+  const { rest, ids, index } = await narrow(store, f);
   if (ids && !ids.length) return [];
+  if (index && !f.distinctOn.length && !hasAnyFilter(rest)) {
+    // Everything that decides is in the filter index already: only the winners are read.
+    return fetchByIds(store, pickLatest(index.map((c) => ({ ...c, data: [] })), []).map((w) => w.id));
+  }
   if (ids) {
     // A bounded candidate set: pick in memory from the few columns that decide, then read the winners.
     const withData = f.distinctOn.length > 0;
@@ -212,9 +232,7 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
       })),
       f.distinctOn,
     );
-    if (!winners.length) return [];
-    const page = store.db.selectFrom('result as r').select('r.id').where(store.dialect.inList(sql.ref('r.id'), winners.map((w) => w.id)));
-    return fetchPage(store, page as unknown as PageQuery, 'desc');
+    return fetchByIds(store, winners.map((w) => w.id));
   }
   const keys = f.distinctOn;
   let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids });
@@ -300,7 +318,7 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
     const pairs = distinctPairs(input.data);
     if (pairs.length) {
       await trx.insertInto('result_data')
-        .values(pairs.map(([key, value], seq) => ({ result_id: resultId, seq, key, value, submit_time: input.submit_time })))
+        .values(pairs.map(([key, value], seq) => ({ result_id: resultId, seq, key, value, submit_time: input.submit_time, testcase_id: testcase.id })))
         .execute();
     }
     if (input.groups.length) {

@@ -17,7 +17,7 @@ export interface Database {
     /** JSON array of group uuids in the order sent. */
     groups_json: string;
   };
-  /** The filter index: one row per distinct (key, value) of a result, with its submit_time. */
-  result_data: { result_id: number; seq: number; key: string; value: string; submit_time: number };
+  /** The filter index: one row per distinct (key, value) of a result, with its submit_time and testcase. */
+  result_data: { result_id: number; seq: number; key: string; value: string; submit_time: number; testcase_id: number };
   groups_to_results: { result_id: number; seq: number; group_uuid: string };
 }

@@ -39,7 +39,8 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .columns(['testcase_id', 'submit_time'])
     .execute();
   await db.schema.createIndex('result_outcome').on('result').column('outcome').execute();
-  // The filter index: one row per distinct (key, value) of a result, with the result's submit_time,
+  // The filter index: one row per distinct (key, value) of a result, with the result's submit_time
+  // and testcase,
   // so "results with item=X, newest first" is one ordered index range, whatever X's share of the table.
   await db.schema
     .createTable('result_data')
@@ -48,12 +49,14 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .addColumn('key', text, (c) => c.notNull())
     .addColumn('value', text, (c) => c.notNull())
     .addColumn('submit_time', 'bigint', (c) => c.notNull())
+    .addColumn('testcase_id', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('result_data_pk', ['result_id', 'seq'])
     .execute();
   await db.schema
     .createIndex('result_data_key_value_time')
     .on('result_data')
-    .columns(['key', 'value', 'submit_time', 'result_id'])
+    // testcase_id last: "latest per testcase for item=X" is then answered from the index alone.
+    .columns(['key', 'value', 'submit_time', 'result_id', 'testcase_id'])
     .execute();
   await db.schema
     .createTable('groups_to_results')
