@@ -26,7 +26,7 @@ export function applyFilters<O>(
   const { inList, likeAny } = dialect;
   // `probe`: `r` is already one known result; every filter is a check on it.
   const perRow = Boolean(opts.ids || opts.probe);
-  if (opts.ids && !opts.probe) qb = qb.where(inList(sql.ref('r.id'), opts.ids));
+  if (opts.ids) qb = qb.where(inList(sql.ref('r.id'), opts.ids));
   if (f.since) {
     qb = qb.where('r.submit_time', '>=', f.since.start);
     if (f.since.end !== null) qb = qb.where('r.submit_time', '<=', f.since.end);
@@ -77,11 +77,6 @@ export function applyFilters<O>(
   return qb;
 }
 
-/**
- * Resolves the most selective-looking equality data filter (`item` when present) to result ids with
- * one index range read. Every later query then starts from those ids, whose plans PostgreSQL can
- * prepare once and reuse; a filter matching too many results is left to the planner instead.
- */
 interface Narrowed {
   rest: ResultFilters;
   ids?: number[];
@@ -89,9 +84,25 @@ interface Narrowed {
   index?: { id: number; submit_time: number; testcase: number }[];
 }
 
+/** The equality data filter most likely to be selective: `item` when present, else the first one. */
+function pickDriver(f: ResultFilters, singleValue: boolean): ResultFilters['data'][number] | undefined {
+  const eq = f.data.filter((d) => !d.like && (!singleValue || d.values.length === 1));
+  return eq.find((d) => d.key === 'item') ?? eq[0];
+}
+
+/** limit+1 rows (the extra one only tells whether a next page exists), from the requested page on. */
+function paged<Q extends { limit(n: number): Q; offset(n: number): Q }>(qb: Q, f: ResultFilters): Q {
+  const limit = Math.max(f.limit, 0);
+  return f.page > 0 ? qb.limit(limit + 1).offset(f.page * limit) : qb.limit(limit + 1);
+}
+
+/**
+ * Resolves the driver filter to result ids with one index range read. Every later query then starts
+ * from those ids, whose plans PostgreSQL can prepare once and reuse; a filter matching too many
+ * results is left to the planner instead.
+ */
 async function narrow(store: Store, f: ResultFilters): Promise<Narrowed> {
-  const eq = f.data.map((d, i) => [d, i] as const).filter(([d]) => !d.like);
-  const [d, index_] = eq.find(([x]) => x.key === 'item') ?? eq[0] ?? [];
+  const d = pickDriver(f, false);
   if (!d) return { rest: f };
   const rows = await store.db
     .selectFrom('result_data as d')
@@ -102,7 +113,7 @@ async function narrow(store: Store, f: ResultFilters): Promise<Narrowed> {
     .execute();
   if (rows.length > CANDIDATE_CAP) return { rest: f };
   const index = rows.map((r) => ({ id: Number(r.result_id), submit_time: Number(r.submit_time), testcase: r.testcase_id }));
-  return { rest: { ...f, data: f.data.filter((_, i) => i !== index_) }, ids: [...new Set(index.map((r) => r.id))], index };
+  return { rest: { ...f, data: f.data.filter((x) => x !== d) }, ids: [...new Set(index.map((r) => r.id))], index };
 }
 
 const RESULT_COLUMNS = [
@@ -143,9 +154,8 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
   let page = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { ids })
     .select(['r.id', 'r.submit_time'])
     .orderBy('r.submit_time', f.sort)
-    .orderBy('r.id', f.sort)
-    .limit(Math.max(f.limit, 0) + 1);
-  if (f.page > 0) page = page.offset(f.page * Math.max(f.limit, 0));
+    .orderBy('r.id', f.sort);
+  page = paged(page, f);
   if (!ids && rest.data.length) page = page.modifyFront(PLAN_EACH_TIME);
   return fetchPage(store, page, f.sort);
 }
@@ -158,7 +168,6 @@ async function fetchByIds(store: Store, ids: number[]): Promise<ResultRow[]> {
   const page = store.db.selectFrom('result as r').select('r.id').where(store.dialect.inList(sql.ref('r.id'), ids));
   return fetchPage(store, page as unknown as PageQuery, 'desc');
 }
-
 
 async function fetchPage(store: Store, page: PageQuery, dir: 'asc' | 'desc'): Promise<ResultRow[]> {
   const rows = await store.db
@@ -179,8 +188,7 @@ async function fetchPage(store: Store, page: PageQuery, dir: 'asc' | 'desc'): Pr
  * same for every X, so PostgreSQL prepares it once.
  */
 function indexedPage(store: Store, f: ResultFilters): PageQuery | undefined {
-  const eq = f.data.filter((d) => !d.like && d.values.length === 1);
-  const driver = eq.find((d) => d.key === 'item') ?? eq[0];
+  const driver = pickDriver(f, true);
   if (!driver) return undefined;
   const rest: ResultFilters = { ...f, since: undefined, data: f.data.filter((d) => d !== driver) };
   let page = store.db
@@ -192,7 +200,7 @@ function indexedPage(store: Store, f: ResultFilters): PageQuery | undefined {
     page = page.where('d.submit_time', '>=', f.since.start);
     if (f.since.end !== null) page = page.where('d.submit_time', '<=', f.since.end);
   }
-  if (rest.outcomes.length || rest.groups.length || rest.testcases.length || rest.testcasesLike.length || rest.data.length) {
+  if (rest.outcomes.length || hasAnyFilter(rest)) {
     const probe = applyFilters(
       store.db.selectFrom('result as r').select(sql`1`.as('one')).where('r.id', '=', sql.ref<number>('d.result_id')),
       rest,
@@ -201,9 +209,7 @@ function indexedPage(store: Store, f: ResultFilters): PageQuery | undefined {
     );
     page = page.where(({ exists }) => exists(store.dialect.fence(probe)));
   }
-  page = page.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort).limit(Math.max(f.limit, 0) + 1);
-  if (f.page > 0) page = page.offset(f.page * Math.max(f.limit, 0));
-  return page as unknown as PageQuery;
+  return paged(page.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort), f) as unknown as PageQuery;
 }
 
 /**
@@ -235,7 +241,7 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
     return fetchByIds(store, winners.map((w) => w.id));
   }
   const keys = f.distinctOn;
-  let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids });
+  let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false });
   keys.forEach((key, i) => {
     inner = inner.leftJoin(`result_data as k${i}` as 'result_data as k0', (j) =>
       j.onRef(`k${i}.result_id` as 'k0.result_id', '=', 'r.id').on(`k${i}.key` as 'k0.key', '=', key),
@@ -250,7 +256,7 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
     .select('x.id')
     .distinct()
     .where('x.rk', '=', 1);
-  if (!ids && rest.data.length) winners = winners.modifyFront(PLAN_EACH_TIME);
+  if (rest.data.length) winners = winners.modifyFront(PLAN_EACH_TIME);
   const rows = await store.db
     .selectFrom(winners.as('w'))
     .innerJoin('result as r', 'r.id', 'w.id')

@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type DatabaseConnection, type Driver, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
-import { postgresDialect, sqliteDialect, type StoreDialect } from './dialect.ts';
+import { PLAN_EACH_TIME_MARK, postgresDialect, sqliteDialect, type StoreDialect } from './dialect.ts';
 
 export interface Store {
   db: Kysely<Database>;
@@ -81,12 +81,11 @@ const MAX_NAMED_STATEMENTS = 2000;
 function preparedStatements(pool: pg.Pool): PostgresPool {
   const names = new Map<string, string>();
   const nameOf = (text: string): string | undefined => {
-    let name = names.get(text);
-    const preparable = /^\s*(select|insert|update|delete|with)\b/i.test(text) && !text.includes('/* plan-each-time */');
-    if (!name && names.size < MAX_NAMED_STATEMENTS && preparable) {
-      name = `rdb_${names.size}`;
-      names.set(text, name);
-    }
+    const known = names.get(text);
+    if (known || names.size >= MAX_NAMED_STATEMENTS) return known;
+    if (!/^\s*(select|insert|update|delete|with)\b/i.test(text) || text.includes(PLAN_EACH_TIME_MARK)) return undefined;
+    const name = `rdb_${names.size}`;
+    names.set(text, name);
     return name;
   };
   return {

@@ -70,4 +70,5 @@ function globLiteral(c: string): string {
  * Marks a query whose best plan depends on its parameter values (a data filter of unknown
  * selectivity): PostgreSQL plans it afresh each time instead of reusing a prepared generic plan.
  */
-export const PLAN_EACH_TIME = sql`/* plan-each-time */`;
+export const PLAN_EACH_TIME_MARK = '/* plan-each-time */';
+export const PLAN_EACH_TIME = sql.raw(PLAN_EACH_TIME_MARK);
