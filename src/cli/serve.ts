@@ -100,7 +100,8 @@ async function runWorker(config: Config): Promise<void> {
     outcomes: allowedOutcomes(config.additionalOutcomes),
     maxLimit: config.maxLimit,
     bodyLimit: config.bodyLimit,
-    logger: { level: config.logLevel },
+    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    auth: config.auth,
     metricsText: cluster.isWorker ? clusterMetrics : undefined,
   });
   // SIGTERM: stop accepting, let in-flight requests finish, close the store, exit 0.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { Type, type Static } from 'typebox';
 import YAML from 'yaml';
+import { OidcConfig, Permission, ProxyAuthConfig, type AuthSettings } from '../auth/identity.ts';
 /** The embedded default store: a SQLite file, no set-up. */
 export const DEFAULT_DATABASE = 'sqlite:data/resultsdb.sqlite';
 
@@ -18,6 +19,13 @@ export const ConfigFile = Type.Object(
     body_limit: Type.Optional(Type.Integer({ minimum: 1, description: 'largest request body in bytes (default 1 MiB)' })),
     log_level: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
     db_pool_size: Type.Optional(Type.Integer({ minimum: 1, description: 'PostgreSQL connections per process (default 10)' })),
+    superusers: Type.Optional(Type.Array(Type.String(), { description: 'users who may waive on behalf of others' })),
+    permissions: Type.Optional(Type.Array(Permission, { description: 'who may waive (and, with results.require_auth, submit) which testcases' })),
+    oidc: Type.Optional(OidcConfig),
+    proxy_auth: Type.Optional(ProxyAuthConfig),
+    results: Type.Optional(
+      Type.Object({ require_auth: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -34,6 +42,7 @@ export interface Config {
   bodyLimit: number;
   logLevel: string;
   dbPoolSize: number;
+  auth: AuthSettings;
 }
 
 export const DEFAULTS: Config = {
@@ -47,6 +56,7 @@ export const DEFAULTS: Config = {
   bodyLimit: 1024 * 1024,
   logLevel: 'info',
   dbPoolSize: 10,
+  auth: { superusers: [], permissions: [], oidc: null, proxyAuth: null, resultsRequireAuth: false },
 };
 
 export class ConfigError extends Error {}
@@ -68,10 +78,10 @@ export function readConfigFile(path: string): ConfigFile {
   }
   if (!validate(doc)) {
     const err = validate.errors![0];
-    const key =
-      err.keyword === 'additionalProperties'
-        ? String(err.params.additionalProperty)
-        : err.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
+    // A dotted path such as `oidc.isuer` or `permissions.0.testcases`.
+    const keyPath = err.instancePath.split('/').filter(Boolean);
+    if (err.keyword === 'additionalProperties') keyPath.push(String(err.params.additionalProperty));
+    const key = keyPath.join('.') || '(top level)';
     const what = err.keyword === 'additionalProperties' ? 'unknown key' : `wrong value (${err.message})`;
     throw new ConfigError(`config file ${path}: ${what}: ${key}`);
   }
@@ -93,6 +103,13 @@ export function resolveConfig(flags: Partial<Config> & { config?: string }, env 
     bodyLimit: file.body_limit,
     logLevel: file.log_level,
     dbPoolSize: file.db_pool_size,
+    auth: {
+      superusers: file.superusers ?? [],
+      permissions: file.permissions ?? [],
+      oidc: file.oidc ?? null,
+      proxyAuth: file.proxy_auth ?? null,
+      resultsRequireAuth: file.results?.require_auth ?? false,
+    },
   };
   const fromEnv: Partial<Config> = {
     host: env.RESULTSDB_HOST,

@@ -2,12 +2,17 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type client from 'prom-client';
+import { createAuthenticator } from '../auth/authenticate.ts';
+import { NO_AUTH_SETTINGS, type AuthSettings, type Authenticator } from '../auth/identity.ts';
 import { registerResultsApi, type ResultsApiOptions } from '../results/routes.ts';
+import { registerWaiversApi } from '../waivers/routes.ts';
 import { registerJsonBody } from './body.ts';
 import { errorHandler, sendJson } from './errors.ts';
 import { registerMetrics } from './metrics.ts';
 
-export interface AppOptions extends ResultsApiOptions {
+export interface AppOptions extends Omit<ResultsApiOptions, 'auth' | 'authenticator'> {
+  /** Identity, permissions and superusers; default: no methods configured, results open. */
+  auth?: AuthSettings;
   bodyLimit: number;
   /** pino options, or a ready pino logger; false disables logging. */
   logger?: boolean | object;
@@ -59,7 +64,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const text = opts.metricsText ? await opts.metricsText() : await registry.metrics();
     return reply.type(registry.contentType).send(text);
   });
-  registerResultsApi(app, opts);
+  const auth = opts.auth ?? NO_AUTH_SETTINGS;
+  const authenticator: Authenticator = createAuthenticator(opts.store, auth);
+  registerResultsApi(app, { ...opts, auth, authenticator });
+  registerWaiversApi(app, { store: opts.store, auth, authenticator, maxLimit: opts.maxLimit });
   app.get('/api/v2.0/openapi.json', { schema: { hide: true } }, async (_req, reply) => sendJson(reply, 200, app.swagger()));
   return app;
 }

@@ -4,7 +4,7 @@ import { ValidationFailed } from './validation.ts';
 
 /** An error that is the client's to fix, answered with `{"message": ...}` and its status. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
 }
@@ -25,7 +25,7 @@ export const STATUS_MESSAGES: Record<number, string> = {
 /** Maps every failure to a JSON body: never an HTML page, never a stack trace, 500 only for our bugs. */
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof ValidationFailed) return sendJson(reply, 400, { validation_error: err.errors });
-  if (err instanceof HttpError) return sendJson(reply, err.status, { message: err.message });
+  if (err instanceof HttpError) return sendJson(reply.headers(err.headers), err.status, { message: err.message });
   const status = (err as FastifyError).statusCode ?? 500;
   const code = (err as FastifyError).code;
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) return sendJson(reply, 415, { message: STATUS_MESSAGES[415] });

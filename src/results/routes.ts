@@ -5,6 +5,7 @@ import { firstList, parseQuery, type QueryPairs } from '../http/querystring.ts';
 import { declareRoute } from '../http/routing.ts';
 import { fieldError, ValidationFailed } from '../http/validation.ts';
 import type { Store } from '../store/connection.ts';
+import type { AuthSettings, Authenticator } from '../auth/identity.ts';
 import { parseLossless } from '../http/body.ts';
 import { hasAnyFilter, likePattern, parsePaging, parseResultFilters, type ResultFilters } from './filters.ts';
 import * as S from './schemas.ts';
@@ -18,6 +19,8 @@ export interface ResultsApiOptions {
   maxLimit: number;
   /** Runs inside the write transaction of every new result (the message outbox hooks in here). */
   afterResultInsert?: store.WriteHook;
+  auth: AuthSettings;
+  authenticator: Authenticator;
 }
 
 const V2 = '/api/v2.0';

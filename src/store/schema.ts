@@ -20,4 +20,34 @@ export interface Database {
   /** The filter index: one row per distinct (key, value) of a result, with its submit_time and testcase. */
   result_data: { result_id: number; seq: number; key: string; value: string; submit_time: number; testcase_id: number };
   groups_to_results: { result_id: number; seq: number; group_uuid: string };
+  waiver: {
+    id: Generated<number>;
+    subject_type: string;
+    subject_identifier: string;
+    testcase: string;
+    scenario: string | null;
+    product_version: string;
+    /** 1 = waived, 0 = revoked (a negative waiver). */
+    waived: number;
+    username: string;
+    proxied_by: string | null;
+    comment: string;
+    /** µs since the epoch, UTC. */
+    timestamp: number;
+    /** µs since the epoch, UTC; null = never expires (deviations item 10). */
+    expires_at: number | null;
+  };
+  api_token: {
+    id: Generated<number>;
+    selector: string;
+    /** sha256 hex of the token's secret part. */
+    secret_hash: string;
+    username: string;
+    /** JSON array of group names the token vouches for. */
+    groups_json: string;
+    description: string | null;
+    created_at: number;
+    expires_at: number | null;
+    revoked_at: number | null;
+  };
 }
