@@ -61,7 +61,7 @@ export const DEFAULTS: Config = {
 
 export class ConfigError extends Error {}
 
-const validate = new Ajv({ allErrors: false, strict: false }).compile(ConfigFile);
+const validate = new Ajv({ allErrors: true, strict: false }).compile(ConfigFile);
 
 export function readConfigFile(path: string): ConfigFile {
   let text: string;
@@ -77,7 +77,8 @@ export function readConfigFile(path: string): ConfigFile {
     throw new ConfigError(`config file ${path} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   if (!validate(doc)) {
-    const err = validate.errors![0];
+    // A misspelt key is the likeliest mistake, and the missing key it causes would hide it.
+    const err = validate.errors!.find((e) => e.keyword === 'additionalProperties') ?? validate.errors![0];
     // A dotted path such as `oidc.isuer` or `permissions.0.testcases`.
     const keyPath = err.instancePath.split('/').filter(Boolean);
     if (err.keyword === 'additionalProperties') keyPath.push(String(err.params.additionalProperty));

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, resolveConfig } from '../../src/config/config.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'resultsdb-config-'));
+let n = 0;
+function configFile(text: string): string {
+  const p = join(dir, `c${n++}.yaml`);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('config file: identity and permissions', () => {
+  it('reads superusers, permissions, oidc, proxy_auth and results.require_auth', () => {
+    const c = resolveConfig(
+      {
+        config: configFile(`
+superusers: [bodhi]
+permissions:
+  - name: kernel-qe
+    maintainers: [alice@example.com]
+    testcases: ["kernel-qe.*"]
+    testcases_ignore: ["kernel-qe.unwaivable.*"]
+    users: [alice]
+    groups: [devel]
+oidc:
+  issuer: https://id.example.com/realms/x
+  audience: resultsdb
+proxy_auth:
+  user_header: X-Remote-User
+  trusted_proxies: [127.0.0.1, 10.0.0.0/8]
+results:
+  require_auth: true
+`),
+      },
+      {},
+    );
+    assert.deepEqual(c.auth.superusers, ['bodhi']);
+    assert.equal(c.auth.permissions[0].testcases_ignore?.[0], 'kernel-qe.unwaivable.*');
+    assert.equal(c.auth.oidc?.issuer, 'https://id.example.com/realms/x');
+    assert.deepEqual(c.auth.proxyAuth?.trusted_proxies, ['127.0.0.1', '10.0.0.0/8']);
+    assert.equal(c.auth.resultsRequireAuth, true);
+  });
+
+  it('defaults to no identity methods, no permissions and open result writes', () => {
+    const c = resolveConfig({}, {});
+    assert.deepEqual(c.auth, { superusers: [], permissions: [], oidc: null, proxyAuth: null, resultsRequireAuth: false });
+  });
+
+  const bad: [string, RegExp][] = [
+    ['oidc:\n  isuer: x\n', /unknown key: oidc\.isuer$/],
+    ['oidc:\n  audience: x\n', /wrong value .*: oidc/],
+    ['permissions:\n  - testcases: [a]\n    user: [x]\n', /unknown key: permissions\.0\.user$/],
+    ['permissions:\n  - users: [x]\n', /permissions\.0/],
+    ['results:\n  require_auth: "yes"\n', /wrong value .*: results\.require_auth$/],
+    ['superusers: bodhi\n', /wrong value .*: superusers$/],
+    ['proxy_auth:\n  user_header: X-Remote-User\n  trusted_proxies: []\n', /proxy_auth\.trusted_proxies$/],
+  ];
+  for (const [text, message] of bad) {
+    it(`names the offending key: ${JSON.stringify(text)}`, () => {
+      assert.throws(() => resolveConfig({ config: configFile(text) }, {}), (e: Error) => e instanceof ConfigError && message.test(e.message));
+    });
+  }
+});
