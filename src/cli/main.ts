@@ -4,6 +4,7 @@ import { registerMigrate } from './migrate.ts';
 import { registerQuery } from './query.ts';
 import { registerServe } from './serve.ts';
 import { registerSubmit } from './submit.ts';
+import { registerToken } from './token.ts';
 
 const program = new Command('resultsdb')
   .description('CI test results store with a ResultsDB v2.0 compatible API')
@@ -18,6 +19,7 @@ registerServe(program);
 registerMigrate(program);
 registerSubmit(program);
 registerQuery(program);
+registerToken(program);
 
 try {
   await program.parseAsync(process.argv);

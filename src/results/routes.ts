@@ -5,7 +5,8 @@ import { firstList, parseQuery, type QueryPairs } from '../http/querystring.ts';
 import { declareRoute } from '../http/routing.ts';
 import { fieldError, ValidationFailed } from '../http/validation.ts';
 import type { Store } from '../store/connection.ts';
-import type { AuthSettings, Authenticator } from '../auth/identity.ts';
+import type { AuthSettings, Authenticator, Identity } from '../auth/identity.ts';
+import { verifyAuthorization } from '../auth/permissions.ts';
 import { parseLossless } from '../http/body.ts';
 import { hasAnyFilter, likePattern, parsePaging, parseResultFilters, type ResultFilters } from './filters.ts';
 import * as S from './schemas.ts';
@@ -29,6 +30,12 @@ const LANDING_MESSAGE =
 
 export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions): void {
   const { store: db, outcomes, maxLimit } = opts;
+  // Writes are open by default (ResultsDB v2 compatibility). With results.require_auth the caller is
+  // authenticated before anything else is looked at (401), then the body is validated (400), then the
+  // caller must be allowed for the testcase by the waiver permission rules (403).
+  const requireAuth = opts.auth.resultsRequireAuth;
+  const caller = (req: FastifyRequest): Promise<Identity | null> =>
+    requireAuth ? opts.authenticator.authenticate(req) : Promise.resolve(null);
   const filtersOf = (pairs: QueryPairs) => parseResultFilters(pairs, outcomes, maxLimit);
 
   const landing = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -75,6 +82,7 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
     POST: {
       schema: { summary: 'Stores a result', body: S.CreateResultBody, response: { 201: S.Result, 400: S.ValidationError } },
       handler: async (req, reply) => {
+        const identity = await caller(req);
         const body = objectBody(req, 'CreateResultParams');
         const input = (() => {
           try {
@@ -84,6 +92,11 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
             throw e;
           }
         })();
+        if (identity) {
+          verifyAuthorization(identity, input.testcase.name, opts.auth.permissions);
+          // The authenticated user replaces any `username` the client sent: it must not be forgeable.
+          input.data = [...input.data.filter(([k]) => k !== 'username'), ['username', identity.user]];
+        }
         const row = await store.createResult(db, input, opts.afterResultInsert);
         return sendJson(reply, 201, serializeResult(hostUrl(req), row));
       },
@@ -139,6 +152,8 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
     POST: {
       schema: { summary: 'Creates or updates a group', body: S.CreateGroupBody, response: { 201: S.Group } },
       handler: async (req, reply) => {
+        // Groups carry no testcase, so any authenticated caller may upsert one.
+        await caller(req);
         const g = validateCreateGroup(objectBody(req, 'CreateGroupParams'));
         await store.upsertGroup(db.db, g, 'truthy');
         return sendJson(reply, 201, serializeGroup(hostUrl(req), (await store.getGroup(db, g.uuid))!));
@@ -186,7 +201,9 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
     POST: {
       schema: { summary: 'Creates or updates a testcase', body: S.CreateTestcaseBody, response: { 201: S.Testcase } },
       handler: async (req, reply) => {
+        const identity = await caller(req);
         const t = validateCreateTestcase(objectBody(req, 'CreateTestcaseParams'));
+        if (identity) verifyAuthorization(identity, t.name, opts.auth.permissions);
         const row = await store.upsertTestcase(db.db, t, 'non-null');
         return sendJson(reply, 201, serializeTestcase(hostUrl(req), row));
       },
