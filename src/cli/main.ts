@@ -4,6 +4,7 @@ import { registerMigrate } from './migrate.ts';
 import { registerQuery } from './query.ts';
 import { registerServe } from './serve.ts';
 import { registerSubmit } from './submit.ts';
+import { registerWaive } from './waive.ts';
 import { registerToken } from './token.ts';
 
 const program = new Command('resultsdb')
@@ -19,6 +20,7 @@ registerServe(program);
 registerMigrate(program);
 registerSubmit(program);
 registerQuery(program);
+registerWaive(program);
 registerToken(program);
 
 try {
