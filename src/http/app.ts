@@ -7,7 +7,7 @@ import { NO_AUTH_SETTINGS, type AuthSettings, type Authenticator } from '../auth
 import { registerResultsApi, type ResultsApiOptions } from '../results/routes.ts';
 import { registerWaiversApi } from '../waivers/routes.ts';
 import { registerJsonBody } from './body.ts';
-import { errorHandler, sendJson } from './errors.ts';
+import { errorHandler, HttpError, sendJson } from './errors.ts';
 import { registerMetrics } from './metrics.ts';
 
 export interface AppOptions extends Omit<ResultsApiOptions, 'auth' | 'authenticator'> {
@@ -52,6 +52,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       'request',
     );
   });
+  app.addHook('onRequest', async (req) => rejectNulInUrl(req.url));
   registerJsonBody(app);
   const registry = registerMetrics(app, opts.store, opts.registry);
   await app.register(swagger, {
@@ -70,6 +71,22 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   registerWaiversApi(app, { store: opts.store, auth, authenticator, maxLimit: opts.maxLimit });
   app.get('/api/v2.0/openapi.json', { schema: { hide: true } }, async (_req, reply) => sendJson(reply, 200, app.swagger()));
   return app;
+}
+
+/**
+ * PostgreSQL text cannot hold NUL, so a results URL with %00 can match nothing and would fail its
+ * query: a 404 in the path, a 400 naming the parameter in the query (deviations item 2). The
+ * waivers API validates its own parameters.
+ */
+function rejectNulInUrl(url: string): void {
+  if (!url.startsWith('/api/v2.0') || !/%00/i.test(url)) return;
+  const q = url.indexOf('?');
+  if (/%00/i.test(q < 0 ? url : url.slice(0, q))) throw new HttpError(404, 'Not found');
+  for (const [k, v] of new URLSearchParams(url.slice(q + 1))) {
+    if (k.includes('\0') || v.includes('\0')) {
+      throw new HttpError(400, `Query parameter '${k.replace(/\0/g, '\\x00')}' must not contain NUL characters`);
+    }
+  }
 }
 
 function isLogger(v: unknown): v is FastifyBaseLogger {

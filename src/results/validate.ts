@@ -37,7 +37,7 @@ export function validateCreateResult(
   const data = rawData && typeof rawData === 'object' ? (rawData as Record<string, unknown>) : {};
   const colons = Object.keys(data).filter((k) => k.includes(':'));
   if (colons.length) throw new BadRequest(`Colon not allowed in key name: ${pyRepr(colons)}`);
-  return {
+  const result = {
     testcase: testcase!,
     outcome: outcome!,
     note: (body.note as string | null | undefined) ?? null,
@@ -46,7 +46,45 @@ export function validateCreateResult(
     data: Object.entries(data).flatMap(([k, v]) => dataValues(v).map((s): [string, string] => [k, s])),
     groups: groups!,
   };
+  checkStorable(body, result);
+  return result;
 }
+
+/**
+ * What PostgreSQL cannot hold is refused on both stores, naming the field, instead of failing as a
+ * 500 (deviations item 2): NUL characters in text, and indexed values too long for a btree entry
+ * (about 2.7 kB; upstream's (key, value) index had the same limit).
+ */
+export const MAX_INDEXED_BYTES = 2600;
+
+function checkStorable(body: Record<string, unknown>, r?: NewResult): void {
+  const errors = nulErrors(body, []);
+  if (r) {
+    if (byteLength(r.testcase.name) > MAX_INDEXED_BYTES) errors.push(tooLong(body.testcase, ['testcase'], 'testcase name'));
+    r.groups.forEach((g, i) => {
+      if (byteLength(g.uuid) > MAX_INDEXED_BYTES) errors.push(tooLong(g.uuid, ['groups', i], 'group uuid'));
+    });
+    for (const [k, v] of r.data) {
+      if (byteLength(k) + byteLength(v) > MAX_INDEXED_BYTES) errors.push(tooLong(v, ['data', k], 'a data key and value together'));
+    }
+  }
+  if (errors.length) throw new ValidationFailed(errors);
+}
+
+function nulErrors(v: unknown, loc: (string | number)[]): FieldError[] {
+  if (typeof v === 'string') return v.includes('\u0000') ? [fieldError(v, loc, 'value_error', 'Value error, NUL characters are not allowed')] : [];
+  if (Array.isArray(v)) return v.flatMap((x, i) => nulErrors(x, [...loc, i]));
+  if (v && typeof v === 'object') {
+    return Object.entries(v).flatMap(([k, x]) =>
+      k.includes('\u0000') ? [fieldError(k, [...loc, k], 'value_error', 'Value error, NUL characters are not allowed')] : nulErrors(x, [...loc, k]),
+    );
+  }
+  return [];
+}
+
+const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
+const tooLong = (input: unknown, loc: (string | number)[], what: string) =>
+  fieldError(input, loc, 'value_error', `Value error, ${what} must not exceed ${MAX_INDEXED_BYTES} bytes`);
 
 const FIELD_ORDER = ['outcome', 'testcase', 'groups', 'note', 'data', 'ref_url', 'submit_time'];
 function sortByField(errors: FieldError[]): FieldError[] {
@@ -109,13 +147,18 @@ function groupRef(g: CreateGroupBody): NewGroupRef {
 export function validateCreateGroup(body: Record<string, unknown>): NewGroupRef {
   const errors = checkGroup(body);
   if (errors.length) throw new ValidationFailed(errors);
+  checkStorable(body);
   const g = body as CreateGroupBody;
+  if (g.uuid && byteLength(g.uuid) > MAX_INDEXED_BYTES) throw new ValidationFailed([tooLong(g.uuid, ['uuid'], 'uuid')]);
   return { uuid: g.uuid || uuid1(), description: g.description ?? null, ref_url: g.ref_url ?? null };
 }
 
 export function validateCreateTestcase(body: Record<string, unknown>): CreateTestcaseBody {
   const errors = checkTestcase(body);
   if (errors.length) throw new ValidationFailed(errors);
-  return body as CreateTestcaseBody;
+  checkStorable(body);
+  const t = body as CreateTestcaseBody;
+  if (byteLength(t.name) > MAX_INDEXED_BYTES) throw new ValidationFailed([tooLong(t.name, ['name'], 'name')]);
+  return t;
 }
 

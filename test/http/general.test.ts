@@ -76,7 +76,6 @@ for (const kind of STORE_KINDS) {
         '/api/v2.0/groups/',
         '/api/v2.0/testcases/',
         '/api/v2.0/results/latest/',
-        '/api/v1.0/results',
       ]) {
         const r = await get(app, url);
         assert.equal(r.status, 404, url);

@@ -31,6 +31,8 @@ export async function up(db: Kysely<any>, dialect: StoreDialect): Promise<void> 
     .execute();
   await db.schema.createIndex('waiver_timestamp').on('waiver').columns(['timestamp', 'id']).execute();
   await db.schema.createIndex('waiver_testcase').on('waiver').column('testcase').execute();
+  // GET /waivers/?subject_identifier=X without a type (WaiverDB indexes it alone too).
+  await db.schema.createIndex('waiver_subject_identifier').on('waiver').column('subject_identifier').execute();
 
   await db.schema
     .createTable('api_token')
