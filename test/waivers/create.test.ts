@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApiToken } from '../../src/auth/tokenStore.ts';
 import { assertValidation, get, getOk, post, postResult, request } from '../helpers/http.ts';
-import { as, body, create, PERMISSIONS, perStore, refused, uniq, W, waiverCount } from './setup.ts';
+import { as, body, create, PERMISSIONS, perStore, refused, uniq, W, waiverCount } from '../helpers/waivers.ts';
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?$/;
 

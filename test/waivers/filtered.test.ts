@@ -2,7 +2,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertValidation, post, request } from '../helpers/http.ts';
-import { ids, insertRow, perStore, uniq, us, W } from './setup.ts';
+import { ids, insertRow, perStore, uniq, us, W } from '../helpers/waivers.ts';
 
 const F = `${W}+filtered`;
 const B = `${W}+by-subjects-and-testcases`;

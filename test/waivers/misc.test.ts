@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { assertValidation, get, getOk, post, request } from '../helpers/http.ts';
-import { body, create, insertRow, NOT_FOUND, PERMISSIONS, perStore, uniq, V1, W } from './setup.ts';
+import { body, create, insertRow, NOT_FOUND, PERMISSIONS, perStore, uniq, V1, W } from '../helpers/waivers.ts';
 
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 const EVIL = { name: '<b>evil</b>', testcases: ['evil.*'], users: ['"mallory"'], description: 'a & b <script>' };

@@ -6,7 +6,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { getOk, post } from '../helpers/http.ts';
 import { nowMicros } from '../../src/results/times.ts';
-import { body, create, ids, insertRow, perStore, uniq, us, W } from './setup.ts';
+import { body, create, ids, insertRow, perStore, uniq, us, W } from '../helpers/waivers.ts';
 
 perStore('obsolete and expired waivers', {}, (ctx) => {
   const list = async (n: string, extra = '') => ids(await getOk(ctx.app, `${W}?subject_identifier=${n}${extra}`));

@@ -2,7 +2,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertValidation, get, getOk } from '../helpers/http.ts';
-import { ids, insertRow, perStore, uniq, us, V1, W } from './setup.ts';
+import { ids, insertRow, perStore, uniq, us, V1, W } from '../helpers/waivers.ts';
 
 const EMPTY = { data: [], first: null, last: null, next: null, prev: null };
 

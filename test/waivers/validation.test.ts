@@ -2,7 +2,7 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertValidation, type ExpectedError } from '../helpers/http.ts';
-import { body, create, perStore, refused, uniq } from './setup.ts';
+import { body, create, perStore, refused, uniq } from '../helpers/waivers.ts';
 
 const LIST = 'list[CreateWaiver]';
 const notList = (input: unknown): ExpectedError => ({ input, loc: [LIST], msg: 'Input should be a valid list', type: 'list_type' });

@@ -2,8 +2,8 @@
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuthSettings, Permission } from '../../src/auth/identity.ts';
-import { HOST, post, type Res } from '../helpers/http.ts';
-import { postgresAvailable, STORE_KINDS, testApp, type StoreKind, type TestApp } from '../helpers/stores.ts';
+import { HOST, post, type Res } from './http.ts';
+import { postgresAvailable, STORE_KINDS, testApp, type StoreKind, type TestApp } from './stores.ts';
 
 export const W = '/api/v1.0/waivers/';
 export const V1 = `${HOST}/api/v1.0`;
