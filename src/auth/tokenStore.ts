@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type { Store } from '../store/connection.ts';
+import type { Database } from '../store/schema.ts';
 import { nowMicros } from '../results/times.ts';
 import { generateToken, parseToken, secretMatches } from './tokens.ts';
 
@@ -69,15 +71,7 @@ export async function findApiToken(store: Store, presented: string, now = nowMic
   return { ok: true, token: toInfo(row) };
 }
 
-function toInfo(row: {
-  id: number;
-  username: string;
-  groups_json: string;
-  description: string | null;
-  created_at: number;
-  expires_at: number | null;
-  revoked_at: number | null;
-}): TokenInfo {
+function toInfo(row: Selectable<Database['api_token']>): TokenInfo {
   return {
     id: Number(row.id),
     user: row.username,

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { TSchema } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 
 /** One entry of a pydantic-style `validation_error` list, the shape ResultsDB clients parse. */
 export interface FieldError {
@@ -22,6 +22,22 @@ const PYDANTIC_DOCS = 'https://errors.pydantic.dev/2.10/v/';
 export function fieldError(input: unknown, loc: (string | number)[], type: string, msg: string): FieldError {
   return { input, loc, msg, type, url: PYDANTIC_DOCS + type };
 }
+
+/** PostgreSQL text cannot hold NUL: every API refuses it the same way, on both stores. */
+export const NUL_MSG = 'Value error, NUL characters are not allowed';
+
+/** The 400 body of a failed validation, for the OpenAPI document of every API. */
+export const ValidationErrorBody = Type.Object({
+  validation_error: Type.Array(
+    Type.Object({
+      input: Type.Unknown(),
+      loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
+      msg: Type.String(),
+      type: Type.String(),
+      url: Type.Optional(Type.String()),
+    }),
+  ),
+});
 
 export function valueError(input: unknown, field: string, msg: string): FieldError {
   return fieldError(input, [field], 'value_error', `Value error, ${msg}`);

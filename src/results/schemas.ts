@@ -121,14 +121,4 @@ export const TestcasesPage = Page(Testcase);
 export const LatestResults = Type.Object({ data: Type.Array(Result) });
 
 export const Message = Type.Object({ message: Type.String() });
-export const ValidationError = Type.Object({
-  validation_error: Type.Array(
-    Type.Object({
-      input: Type.Unknown(),
-      loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
-      msg: Type.String(),
-      type: Type.String(),
-      url: Type.Optional(Type.String()),
-    }),
-  ),
-});
+export { ValidationErrorBody as ValidationError } from '../http/validation.ts';

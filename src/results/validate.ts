@@ -1,4 +1,4 @@
-import { compileBodyValidator, fieldError, valueError, ValidationFailed, type FieldError } from '../http/validation.ts';
+import { compileBodyValidator, fieldError, NUL_MSG, valueError, ValidationFailed, type FieldError } from '../http/validation.ts';
 import { dataValues, pyRepr } from './pyformat.ts';
 import { CreateGroupBody, CreateResultBody, CreateTestcaseBody } from './schemas.ts';
 import type { NewGroupRef, NewResult } from './store.ts';
@@ -72,11 +72,11 @@ function checkStorable(body: Record<string, unknown>, r?: NewResult): void {
 }
 
 function nulErrors(v: unknown, loc: (string | number)[]): FieldError[] {
-  if (typeof v === 'string') return v.includes('\u0000') ? [fieldError(v, loc, 'value_error', 'Value error, NUL characters are not allowed')] : [];
+  if (typeof v === 'string') return v.includes('\u0000') ? [fieldError(v, loc, 'value_error', NUL_MSG)] : [];
   if (Array.isArray(v)) return v.flatMap((x, i) => nulErrors(x, [...loc, i]));
   if (v && typeof v === 'object') {
     return Object.entries(v).flatMap(([k, x]) =>
-      k.includes('\u0000') ? [fieldError(k, [...loc, k], 'value_error', 'Value error, NUL characters are not allowed')] : nulErrors(x, [...loc, k]),
+      k.includes('\u0000') ? [fieldError(k, [...loc, k], 'value_error', NUL_MSG)] : nulErrors(x, [...loc, k]),
     );
   }
   return [];

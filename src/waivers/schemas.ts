@@ -108,14 +108,4 @@ export const PermissionsQuery = Type.Object({
 });
 
 export const Message = Type.Object({ message: Type.Unknown() });
-export const ValidationError = Type.Object({
-  validation_error: Type.Array(
-    Type.Object({
-      input: Type.Unknown(),
-      loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
-      msg: Type.String(),
-      type: Type.String(),
-      url: Type.Optional(Type.String()),
-    }),
-  ),
-});
+export { ValidationErrorBody as ValidationError } from '../http/validation.ts';

@@ -1,23 +1,12 @@
+import type { Selectable } from 'kysely';
 import type { Permission } from '../auth/identity.ts';
+import type { Database } from '../store/schema.ts';
 import { formatTime } from '../results/times.ts';
 import type { Waiver } from './schemas.ts';
 import { subjectDict } from './subject.ts';
 
 /** A waiver row as the store returns it. */
-export interface WaiverRow {
-  id: number;
-  subject_type: string;
-  subject_identifier: string;
-  testcase: string;
-  scenario: string | null;
-  product_version: string;
-  waived: number;
-  username: string;
-  proxied_by: string | null;
-  comment: string;
-  timestamp: number;
-  expires_at: number | null;
-}
+export type WaiverRow = Selectable<Database['waiver']>;
 
 /** WaiverDB's waiver JSON; `expires_at` only when set, so ordinary waivers look exactly as upstream's. */
 export function serializeWaiver(r: WaiverRow): Waiver {

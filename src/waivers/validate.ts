@@ -3,7 +3,7 @@
  * order, lax bool/int parsing, then the model validators (only when every field is valid).
  */
 import { first, type QueryPairs } from '../http/querystring.ts';
-import { fieldError, parseIntParam, ValidationFailed, type FieldError } from '../http/validation.ts';
+import { fieldError, NUL_MSG, parseIntParam, ValidationFailed, type FieldError } from '../http/validation.ts';
 import { parseIso8601 } from '../results/times.ts';
 import { parseWaiverSince } from './isoformat.ts';
 import type { SubjectDict } from './subject.ts';
@@ -29,8 +29,6 @@ export function parsePyBool(v: unknown): boolean | 'bool_type' | 'bool_parsing' 
   return 'bool_type';
 }
 
-/** PostgreSQL text cannot hold NUL; refusing it keeps both stores alike and avoids a 500. */
-const NUL_MSG = 'Value error, NUL characters are not allowed';
 
 const BOOL_MSG = { bool_type: 'Input should be a valid boolean', bool_parsing: 'Input should be a valid boolean, unable to interpret input' };
 
