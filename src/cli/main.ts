@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.ts';
 import { registerMigrate } from './migrate.ts';
+import { registerPolicies } from './policies.ts';
 import { registerQuery } from './query.ts';
 import { registerServe } from './serve.ts';
 import { registerSubmit } from './submit.ts';
@@ -22,6 +23,7 @@ registerSubmit(program);
 registerQuery(program);
 registerWaive(program);
 registerToken(program);
+registerPolicies(program);
 
 try {
   await program.parseAsync(process.argv);
