@@ -4,7 +4,7 @@ import { resolveConfig, type Config } from '../config/config.ts';
 import { intOption } from './usage.ts';
 
 // The server's modules load only when it runs, so client commands (submit, query, --help) start fast.
-const server = () => Promise.all([import('prom-client'), import('../http/app.ts'), import('../results/outcomes.ts'), import('../store/connection.ts'), import('../store/migrate.ts')]);
+const server = () => Promise.all([import('prom-client'), import('../http/app.ts'), import('../results/outcomes.ts'), import('../store/connection.ts'), import('../store/migrate.ts'), import('../gating/service.ts'), import('../gating/policyLoader.ts')]);
 
 export function registerServe(program: Command): void {
   program
@@ -16,7 +16,8 @@ export function registerServe(program: Command): void {
     .option('--config <file>', 'YAML config file (env RESULTSDB_CONFIG)')
     .option('--workers <n>', 'server processes sharing the port (default 1)', intOption('--workers', 1, 64))
     .option('--no-migrate', 'do not apply pending migrations at start')
-    .action(async (opts: { host?: string; port?: number; database?: string; config?: string; workers?: number; migrate: boolean }) => {
+    .option('--policies <dir>', 'directory of Greenwave policy files, reloaded on SIGHUP (default ./policies when it exists)')
+    .action(async (opts: { host?: string; port?: number; database?: string; config?: string; workers?: number; migrate: boolean; policies?: string }) => {
       const config = resolveConfig({
         host: opts.host,
         port: opts.port,
@@ -24,6 +25,7 @@ export function registerServe(program: Command): void {
         config: opts.config,
         workers: opts.workers,
         migrate: opts.migrate === false ? false : undefined,
+        policiesDir: opts.policies,
       });
       await serve(config);
     });
@@ -72,6 +74,10 @@ async function runPrimary(config: Config): Promise<void> {
   }
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Each worker holds its own policies: pass the reload on.
+  process.on('SIGHUP', () => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGHUP');
+  });
 }
 
 async function migrateOnce(config: Config): Promise<void> {
@@ -85,8 +91,12 @@ async function migrateOnce(config: Config): Promise<void> {
 }
 
 async function runWorker(config: Config): Promise<void> {
-  const [{ default: client }, { buildApp }, { allowedOutcomes }, { openStore }, { migrate }] = await server();
+  const [{ default: client }, { buildApp }, { allowedOutcomes }, { openStore }, { migrate }, { createGating, reloadPolicies }, { defaultPolicyDir }] =
+    await server();
+  const policyDir = config.policiesDir ?? defaultPolicyDir();
   const store = openStore(config.database, { poolSize: config.dbPoolSize });
+  // Bad policy files stop the start, naming the file (before anything listens).
+  const gating = createGating({ store, config: config.gating, policyDir });
   if (config.migrate && !cluster.isWorker) await migrate(store);
   const registry = new client.Registry();
   if (cluster.isWorker) {
@@ -103,6 +113,17 @@ async function runWorker(config: Config): Promise<void> {
     logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
     auth: config.auth,
     metricsText: cluster.isWorker ? clusterMetrics : undefined,
+    gating,
+  });
+  app.log.info({ policies: gating.policies.length, dir: policyDir }, 'policies loaded');
+  // SIGHUP: read the policies again; requests under way keep the set they started with, and a
+  // broken file leaves the old set in force.
+  process.on('SIGHUP', () => {
+    try {
+      app.log.info({ policies: reloadPolicies(gating), dir: policyDir }, 'policies reloaded');
+    } catch (e) {
+      app.log.error({ err: (e as Error).message, dir: policyDir }, 'policy reload failed; previous policies kept');
+    }
   });
   // SIGTERM: stop accepting, let in-flight requests finish, close the store, exit 0.
   const stop = async () => {

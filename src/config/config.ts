@@ -3,6 +3,7 @@ import { Ajv } from 'ajv';
 import { Type, type Static } from 'typebox';
 import YAML from 'yaml';
 import { OidcConfig, Permission, ProxyAuthConfig, type AuthSettings } from '../auth/identity.ts';
+import { DEFAULT_OUTCOME_CLASSES, SubjectTypeConfig } from '../gating/model.ts';
 /** The embedded default store: a SQLite file, no set-up. */
 export const DEFAULT_DATABASE = 'sqlite:data/resultsdb.sqlite';
 
@@ -26,10 +27,60 @@ export const ConfigFile = Type.Object(
     results: Type.Optional(
       Type.Object({ require_auth: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
     ),
+    policies: Type.Optional(Type.String({ description: 'directory of Greenwave policy files (default ./policies when it exists)' })),
+    gating: Type.Optional(GatingConfigFile()),
   },
   { additionalProperties: false },
 );
 export type ConfigFile = Static<typeof ConfigFile>;
+
+function GatingConfigFile() {
+  const Templates = Type.Union([Type.String(), Type.Array(Type.String())]);
+  return Type.Object(
+    {
+      koji_url: Type.Optional(Type.String({ description: "Koji hub's XML-RPC URL (valid_since/valid_until, RemoteRule sources)" })),
+      remote_rule_policies: Type.Optional(Type.Record(Type.String(), Templates, { description: 'gating.yaml URL templates per subject type, "*" for any' })),
+      dist_git_url_template: Type.Optional(Type.String({ description: 'last fallback gating.yaml URL template' })),
+      outcomes_passed: Type.Optional(Type.Array(Type.String())),
+      outcomes_error: Type.Optional(Type.Array(Type.String())),
+      outcomes_incomplete: Type.Optional(Type.Array(Type.String())),
+      subject_types: Type.Optional(Type.Array(SubjectTypeConfig, { description: 'more subject types (same id replaces a built-in one)' })),
+      koji_timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'seconds (default 15)' })),
+      remote_rule_timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'seconds (default 30)' })),
+    },
+    { additionalProperties: false },
+  );
+}
+
+/** Greenwave's settings, as resolved from the config file. */
+export interface GatingConfig {
+  kojiUrl: string | null;
+  remoteRulePolicies: Record<string, string | string[]>;
+  distGitUrlTemplate: string | null;
+  outcomes: { passed: string[]; error: string[]; incomplete: string[] };
+  subjectTypes: SubjectTypeConfig[];
+  kojiTimeoutMs: number;
+  remoteRuleTimeoutMs: number;
+}
+
+/** Greenwave's DIST_GIT_URL_TEMPLATE default. */
+export const DEFAULT_DIST_GIT_URL_TEMPLATE = 'https://src.fedoraproject.org/{pkg_namespace}{pkg_name}/raw/{rev}/f/gating.yaml';
+
+function gatingConfig(g: NonNullable<ConfigFile['gating']> = {}): GatingConfig {
+  return {
+    kojiUrl: g.koji_url ?? null,
+    remoteRulePolicies: g.remote_rule_policies ?? {},
+    distGitUrlTemplate: g.dist_git_url_template ?? DEFAULT_DIST_GIT_URL_TEMPLATE,
+    outcomes: {
+      passed: g.outcomes_passed ?? DEFAULT_OUTCOME_CLASSES.passed,
+      error: g.outcomes_error ?? DEFAULT_OUTCOME_CLASSES.error,
+      incomplete: g.outcomes_incomplete ?? DEFAULT_OUTCOME_CLASSES.incomplete,
+    },
+    subjectTypes: g.subject_types ?? [],
+    kojiTimeoutMs: (g.koji_timeout ?? 15) * 1000,
+    remoteRuleTimeoutMs: (g.remote_rule_timeout ?? 30) * 1000,
+  };
+}
 
 export interface Config {
   host: string;
@@ -43,6 +94,9 @@ export interface Config {
   logLevel: string;
   dbPoolSize: number;
   auth: AuthSettings;
+  /** Directory of policy files; null = none (no policies loaded). */
+  policiesDir: string | null;
+  gating: GatingConfig;
 }
 
 export const DEFAULTS: Config = {
@@ -57,6 +111,8 @@ export const DEFAULTS: Config = {
   logLevel: 'info',
   dbPoolSize: 10,
   auth: { superusers: [], permissions: [], oidc: null, proxyAuth: null, resultsRequireAuth: false },
+  policiesDir: null,
+  gating: gatingConfig(),
 };
 
 export class ConfigError extends Error {}
@@ -111,6 +167,8 @@ export function resolveConfig(flags: Partial<Config> & { config?: string }, env 
       proxyAuth: file.proxy_auth ?? null,
       resultsRequireAuth: file.results?.require_auth ?? false,
     },
+    policiesDir: file.policies,
+    gating: gatingConfig(file.gating),
   };
   const fromEnv: Partial<Config> = {
     host: env.RESULTSDB_HOST,

@@ -4,6 +4,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type client from 'prom-client';
 import { createAuthenticator } from '../auth/authenticate.ts';
 import { NO_AUTH_SETTINGS, type AuthSettings, type Authenticator } from '../auth/identity.ts';
+import { DEFAULTS } from '../config/config.ts';
+import { registerGatingApi } from '../gating/routes.ts';
+import { createGating, type Gating } from '../gating/service.ts';
 import { registerResultsApi, type ResultsApiOptions } from '../results/routes.ts';
 import { registerWaiversApi } from '../waivers/routes.ts';
 import { registerJsonBody } from './body.ts';
@@ -20,6 +23,8 @@ export interface AppOptions extends Omit<ResultsApiOptions, 'auth' | 'authentica
   registry?: client.Registry;
   /** In a cluster, /metrics answers with every worker's figures (see cli/serve.ts). */
   metricsText?: () => Promise<string>;
+  /** Policies and gating settings; default: none loaded, Greenwave's defaults. */
+  gating?: Gating;
 }
 
 /** Assembles the HTTP application: body parsing, errors, metrics, OpenAPI and every API. */
@@ -69,6 +74,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const authenticator: Authenticator = createAuthenticator(opts.store, auth);
   registerResultsApi(app, { ...opts, auth, authenticator });
   registerWaiversApi(app, { store: opts.store, auth, authenticator, maxLimit: opts.maxLimit });
+  registerGatingApi(app, opts.gating ?? createGating({ store: opts.store, config: DEFAULTS.gating, policyDir: null }));
   app.get('/api/v2.0/openapi.json', { schema: { hide: true } }, async (_req, reply) => sendJson(reply, 200, app.swagger()));
   return app;
 }

@@ -4,6 +4,7 @@ import type { AuthSettings, Authenticator, Identity } from '../auth/identity.ts'
 import { matchingPermissions, verifyAuthorization } from '../auth/permissions.ts';
 import { HttpError, sendJson, STATUS_MESSAGES } from '../http/errors.ts';
 import { flaskJson } from '../http/json.ts';
+import { callbackOf, sendJsonp } from '../http/jsonp.ts';
 import { hostUrl } from '../http/links.ts';
 import { first, parseQuery, type QueryPairs } from '../http/querystring.ts';
 import { declareRoute, type RouteSpec } from '../http/routing.ts';
@@ -314,24 +315,6 @@ function guard(handler: (req: FastifyRequest, reply: FastifyReply) => Promise<un
       throw e;
     }
   };
-}
-
-// Deliberate hardening: upstream echoes any callback, which lets a page inject script through it.
-const CALLBACK = /^[A-Za-z_$][\w$.]*$/;
-
-/** `?callback=NAME` (first value; empty means none). */
-function callbackOf(pairs: QueryPairs): string | null {
-  const cb = first(pairs, 'callback');
-  if (!cb) return null;
-  if (!CALLBACK.test(cb)) throw new HttpError(400, 'Invalid callback name');
-  return cb;
-}
-
-/** JSON, or with a callback JSONP: `NAME(<json>)` as application/javascript. */
-function sendJsonp(reply: FastifyReply, status: number, body: unknown, cb: string | null): FastifyReply {
-  if (!cb) return sendJson(reply, status, body);
-  const js = `${cb}(${flaskJson(body).replace(/\n$/, '')})`;
-  return reply.code(status).header('content-type', 'application/javascript; charset=utf-8').send(Buffer.from(js));
 }
 
 const CORS_METHODS = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT';

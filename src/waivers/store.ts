@@ -68,7 +68,7 @@ export async function listWaivers(store: Store, s: Selection, page?: { offset: n
     .orderBy('w.timestamp', 'desc')
     .orderBy('w.id', 'desc');
   if (page) q = q.limit(page.limit).offset(page.offset);
-  return (await q.execute()).map(toRow);
+  return (await q.execute()).map(toWaiverRow);
 }
 
 export async function countWaivers(store: Store, s: Selection): Promise<number> {
@@ -82,7 +82,7 @@ export async function countWaivers(store: Store, s: Selection): Promise<number> 
 
 export async function getWaiver(store: Store, id: number): Promise<WaiverRow | undefined> {
   const row = await store.db.selectFrom('waiver').selectAll().where('id', '=', id).executeTakeFirst();
-  return row && toRow(row);
+  return row && toWaiverRow(row);
 }
 
 export type NewWaiver = Omit<WaiverRow, 'id'>;
@@ -91,13 +91,13 @@ export type NewWaiver = Omit<WaiverRow, 'id'>;
 export async function insertWaivers(store: Store, waivers: NewWaiver[]): Promise<WaiverRow[]> {
   return store.db.transaction().execute(async (trx) => {
     const out: WaiverRow[] = [];
-    for (const w of waivers) out.push(toRow(await trx.insertInto('waiver').values(w).returningAll().executeTakeFirstOrThrow()));
+    for (const w of waivers) out.push(toWaiverRow(await trx.insertInto('waiver').values(w).returningAll().executeTakeFirstOrThrow()));
     return out;
   });
 }
 
 /** bigint columns may come back as strings from some drivers; waived is 0/1 on both stores. */
-function toRow(r: Record<keyof WaiverRow, unknown>): WaiverRow {
+export function toWaiverRow(r: Record<keyof WaiverRow, unknown>): WaiverRow {
   return {
     id: Number(r.id),
     subject_type: r.subject_type as string,

@@ -1,0 +1,60 @@
+import type { Store } from '../store/connection.ts';
+import type { ResultFilters } from '../results/filters.ts';
+import { latestResults } from '../results/store.ts';
+import type { ResultRow } from '../results/serialize.ts';
+import { toWaiverRow } from '../waivers/store.ts';
+import type { WaiverRow } from '../waivers/serialize.ts';
+import { subjectKey } from './engine.ts';
+import { DISTINCT_LATEST_RESULTS_ON, type Subject } from './model.ts';
+import { resultQueries } from './subjects.ts';
+
+// Greenwave asks ResultsDB for `since=1900-01-01T00:00:00.000000,<when>`.
+const SINCE_1900 = Date.UTC(1900, 0, 1) * 1000;
+
+/**
+ * The latest results of each subject as of `when`: one /results/latest query per result query of its
+ * type (distinct on scenario, architecture and variant), concatenated as Greenwave does.
+ */
+export async function latestResultsOf(store: Store, subjects: readonly Subject[], when: number | null): Promise<Map<string, ResultRow[]>> {
+  const out = new Map<string, ResultRow[]>();
+  await Promise.all(
+    subjects.map(async (s) => {
+      const key = subjectKey(s);
+      if (out.has(key)) return;
+      out.set(key, []);
+      const blocks = await Promise.all(resultQueries(s).map((q) => latestResults(store, filtersFor(q, when))));
+      out.set(key, blocks.flat());
+    }),
+  );
+  return out;
+}
+
+function filtersFor(query: Record<string, string>, when: number | null): ResultFilters {
+  return {
+    since: when === null ? undefined : { start: SINCE_1900, end: when },
+    outcomes: [],
+    groups: [],
+    testcases: [],
+    testcasesLike: [],
+    data: Object.entries(query).map(([key, v]) => ({ key, values: v.split(','), like: false })),
+    sort: 'desc',
+    distinctOn: [...DISTINCT_LATEST_RESULTS_ON],
+    page: 0,
+    limit: 0,
+  };
+}
+
+/** Every waiver of the subjects for the product version filed up to `when`; the engine picks the current ones. */
+export async function waiversOf(store: Store, subjects: readonly Subject[], productVersion: string, when: number | null): Promise<WaiverRow[]> {
+  if (!subjects.length) return [];
+  const types = [...new Set(subjects.flatMap((s) => [s.type.id, ...s.type.aliases]))];
+  const ids = [...new Set(subjects.map((s) => s.identifier))];
+  let q = store.db
+    .selectFrom('waiver')
+    .selectAll()
+    .where('subject_identifier', 'in', ids)
+    .where('subject_type', 'in', types)
+    .where('product_version', '=', productVersion);
+  if (when !== null) q = q.where('timestamp', '<=', when);
+  return (await q.execute()).map(toWaiverRow);
+}

@@ -1,0 +1,23 @@
+import type { FastifyReply } from 'fastify';
+import { HttpError, sendJson } from './errors.ts';
+import { flaskJson } from './json.ts';
+import { first, type QueryPairs } from './querystring.ts';
+
+// Deliberate hardening: upstream echoes any callback, which lets a page inject script through it.
+const CALLBACK = /^[A-Za-z_$][\w$.]*$/;
+
+/** `?callback=NAME` (first value; empty means none). */
+export function callbackOf(pairs: QueryPairs): string | null {
+  const cb = first(pairs, 'callback');
+  if (!cb) return null;
+  if (!CALLBACK.test(cb)) throw new HttpError(400, 'Invalid callback name');
+  return cb;
+}
+
+/** JSON, or with a callback JSONP: `NAME(<json>)` as application/javascript. */
+export function sendJsonp(reply: FastifyReply, status: number, body: unknown, cb: string | null): FastifyReply {
+  if (!cb) return sendJson(reply, status, body);
+  const js = `${cb}(${flaskJson(body).replace(/\n$/, '')})`;
+  return reply.code(status).header('content-type', 'application/javascript; charset=utf-8').send(Buffer.from(js));
+}
+
