@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.ts';
+import { registerDecide } from './decide.ts';
 import { registerMigrate } from './migrate.ts';
 import { registerPolicies } from './policies.ts';
 import { registerQuery } from './query.ts';
@@ -24,6 +25,7 @@ registerQuery(program);
 registerWaive(program);
 registerToken(program);
 registerPolicies(program);
+registerDecide(program);
 
 try {
   await program.parseAsync(process.argv);
