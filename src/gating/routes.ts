@@ -78,12 +78,14 @@ function routes(app: FastifyInstance, gating: Gating): void {
       },
     },
   });
-  declareRoute(app, `${V1}/`, {
-    GET: {
-      schema: { summary: 'Links to the APIs and how outcomes are classified' },
-      handler: async (req, reply) => sendJson(reply, 200, landingPage(gating, hostUrl(req))),
-    },
-  });
+  for (const url of ['/', `${V1}/`]) {
+    declareRoute(app, url, {
+      GET: {
+        schema: { summary: 'Links to the APIs and how outcomes are classified', hide: url === '/' },
+        handler: async (req, reply) => sendJson(reply, 200, landingPage(gating, hostUrl(req))),
+      },
+    });
+  }
   app.get('/healthcheck', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send('Health check OK'));
 }
 

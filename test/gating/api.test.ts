@@ -215,6 +215,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(land.json.outcomes_passed, ['PASSED', 'INFO']);
       assert.deepEqual(land.json.outcomes_incomplete, ['QUEUED', 'RUNNING']);
       assert.equal(land.json.resultsdb_api, `${HOST}/api/v2.0`);
+      assert.deepEqual((await get(a, '/')).json, land.json);
       const js = await get(a, '/api/v1.0/policies?callback=cb');
       assert.equal(js.headers['content-type'], 'application/javascript; charset=utf-8');
       assert.ok(js.text.startsWith('cb({"policies":['));
