@@ -224,21 +224,16 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
     return fetchByIds(store, pickLatest(index.map((c) => ({ ...c, data: [] })), []).map((w) => w.id));
   }
   if (ids) {
-    // A bounded candidate set: pick in memory from the few columns that decide, then read the winners.
-    const withData = f.distinctOn.length > 0;
-    const candidates = await applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids })
-      .select(['r.id', 'r.submit_time', 'r.testcase_id', ...(withData ? (['r.data_json'] as const) : [])])
+    // A bounded candidate set: read the candidates whole, pick in memory (src/results/latest.ts).
+    const rows = await applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids })
+      .innerJoin('testcase as t', 't.id', 'r.testcase_id')
+      .select(RESULT_COLUMNS)
       .execute();
-    const winners = pickLatest(
-      candidates.map((c) => ({
-        id: Number(c.id),
-        submit_time: Number(c.submit_time),
-        testcase: c.testcase_id,
-        data: withData ? (JSON.parse((c as { data_json: string }).data_json) as [string, string][]) : [],
-      })),
-      f.distinctOn,
-    );
-    return fetchByIds(store, winners.map((w) => w.id));
+    const candidates = rows.map((r) => {
+      const row = toResultRow(r as RawRow);
+      return { ...row, testcase: row.testcase.name, row };
+    });
+    return pickLatest(candidates, f.distinctOn).map((c) => c.row);
   }
   const keys = f.distinctOn;
   let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false });
