@@ -66,3 +66,88 @@ export function postBody(res: SyntheticResult): string {
   DATA_KEYS.forEach((k, i) => (data[k] = res.values[i]!));
   return JSON.stringify({ testcase: res.testcase, outcome: res.outcome, ref_url: res.ref_url, note: '', data });
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Gating: one policy of POLICY_TESTCASES required testcases; every GATED_EVERY-th item is a gated
+// build whose results cover all of them in GATED_FLAVORS.length scenarios, with a few waivers.
+
+export const GATED_EVERY = 10;
+export const GATED_ITEMS = Math.floor(ITEMS / GATED_EVERY);
+export const isGated = (itemIdx: number): boolean => itemIdx % GATED_EVERY === 0;
+export const gatedItem = (k: number): number => k * GATED_EVERY;
+
+/**
+ * Share of all seeded results that belong to gated items: at 200,000 results each of the 500 gated
+ * builds carries ~90 (30 testcases × 3 scenarios), every other item ~34, so items still average 40.
+ */
+export const GATED_SHARE = 0.225;
+
+/** The item of the next seeded result: a gated one with probability GATED_SHARE, else any other. */
+export function pickItem(r: () => number): number {
+  if (r() < GATED_SHARE) return gatedItem(Math.floor(r() * GATED_ITEMS));
+  // The k-th non-gated item, skipping every GATED_EVERY-th index.
+  const per = GATED_EVERY - 1;
+  const k = Math.floor(r() * (ITEMS - GATED_ITEMS));
+  return Math.min(ITEMS - 1, GATED_EVERY * Math.floor(k / per) + 1 + (k % per));
+}
+
+export const DECISION_CONTEXT = 'bench_gate';
+export const PRODUCT_VERSION = 'fedora-40';
+export const POLICY_TESTCASES = 30;
+/** Spread over the 200 testcases, so gated results do not pile onto one corner of the testcase index. */
+export const policyTestcase = (j: number): number => Math.floor((j * TESTCASES) / POLICY_TESTCASES);
+
+/** openQA-style: a flavor is tested on one architecture and variant; the scenario names both. */
+const GATED_FLAVORS = [
+  { flavor: 'updates-server', variant: 'Server' },
+  { flavor: 'updates-everything-boot-iso', variant: 'Everything' },
+  { flavor: 'updates-workstation-live-iso', variant: 'Workstation' },
+] as const;
+export const GATED_SCENARIOS = GATED_FLAVORS.length;
+
+/**
+ * The `k`-th result (0-based) of gated item `itemIdx`: results walk the policy's testcases in one
+ * scenario, then the next, so 90 results cover every (testcase, scenario) once and more are reruns.
+ * Mostly PASSED, so some builds satisfy the policy outright, some only thanks to waivers, some not.
+ */
+export function gatedResult(r: () => number, itemIdx: number, item: string, n: number, k: number): SyntheticResult {
+  const tc = policyTestcase(k % POLICY_TESTCASES);
+  const f = GATED_FLAVORS[Math.floor(k / POLICY_TESTCASES) % GATED_FLAVORS.length]!;
+  const arch = 'x86_64';
+  return {
+    testcase: testcaseName(tc),
+    testcaseIdx: tc,
+    outcome: r() < 0.99 ? 'PASSED' : 'FAILED',
+    ref_url: `https://openqa.example.org/tests/${n}`,
+    values: [item, 'koji_build', arch, `fedora.${f.flavor}.${arch}.64bit`, arch, f.variant],
+  };
+}
+
+/** The server policy file: the bench policy plus two that a `bench_gate` decision must skip. */
+export function policyYaml(): string {
+  const rules = (names: string[]) => names.map((t) => `  - !PassingTestCaseRule {test_case_name: ${t}}`).join('\n');
+  const required = Array.from({ length: POLICY_TESTCASES }, (_, j) => testcaseName(policyTestcase(j)));
+  return `--- !Policy
+id: ${DECISION_CONTEXT}
+product_versions: [fedora-*]
+decision_contexts: [${DECISION_CONTEXT}]
+subject_type: koji_build
+excluded_packages: [python2-*]
+rules:
+${rules(required)}
+--- !Policy
+id: bench_other_context
+product_versions: [fedora-*]
+decision_contexts: [bodhi_update_push_stable]
+subject_type: koji_build
+rules:
+${rules([testcaseName(1), testcaseName(2)])}
+--- !Policy
+id: bench_rhel
+product_versions: [rhel-*]
+decision_contexts: [${DECISION_CONTEXT}]
+subject_type: koji_build
+rules:
+${rules([testcaseName(3)])}
+`;
+}

@@ -1,13 +1,38 @@
 // The only place that knows how the bench writes the seeded data set into the schema: when the
 // schema gains tables (e.g. a "latest" projection), adapt this file alone.
 import pg from 'pg';
-import { DATA_KEYS, ITEMS, SEED_SPAN_US, SEED_START_US, TESTCASES, itemName, prng, syntheticResult, testcaseName } from './data.ts';
+import {
+  DATA_KEYS,
+  GATED_ITEMS,
+  ITEMS,
+  POLICY_TESTCASES,
+  PRODUCT_VERSION,
+  SEED_SPAN_US,
+  SEED_START_US,
+  TESTCASES,
+  gatedItem,
+  gatedResult,
+  isGated,
+  itemName,
+  pickItem,
+  policyTestcase,
+  prng,
+  syntheticResult,
+  testcaseName,
+} from './data.ts';
 
 const BATCH = 10_000;
 // Two writers: one PostgreSQL backend maintaining the indexes is CPU-bound on one core.
 const WRITERS = 2;
 
-export async function seed(url: string, n: number, log: (msg: string) => void): Promise<void> {
+export interface Seeded {
+  waivers: number;
+  /** Gated builds: the subjects of the decision scenarios. */
+  gatedSubjects: number;
+  policyTestcases: number;
+}
+
+export async function seed(url: string, n: number, log: (msg: string) => void): Promise<Seeded> {
   const clients = Array.from({ length: WRITERS }, () => new pg.Client({ connectionString: url }));
   const client = clients[0]!;
   try {
@@ -25,14 +50,19 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
 
     const r = prng(42);
     const step = SEED_SPAN_US / n;
+    // How many results each item has so far: a gated item's k-th result fills its k-th slot.
+    const perItem = new Int32Array(ITEMS);
+    // Testcases that failed on each gated build: the ones its packager would waive.
+    const failed = new Map<number, string[]>();
     const pending: Promise<unknown>[] = clients.map(() => Promise.resolve());
     for (let start = 1, b = 0; start <= n; start += BATCH, b = (b + 1) % WRITERS) {
       const end = Math.min(n, start + BATCH - 1);
       const res = { id: [] as number[], tc: [] as number[], t: [] as number[], outcome: [] as string[], ref: [] as string[], data: [] as string[] };
       const data = { id: [] as number[], seq: [] as number[], key: [] as string[], value: [] as string[], t: [] as number[], tc: [] as number[] };
       for (let id = start; id <= end; id++) {
-        const item = Math.floor(r() * ITEMS);
-        const s = syntheticResult(r, item, itemName(item), id);
+        const item = pickItem(r);
+        const s = isGated(item) ? gatedResult(r, item, itemName(item), id, perItem[item]!++) : syntheticResult(r, item, itemName(item), id);
+        if (isGated(item) && s.outcome === 'FAILED') failed.set(item, [...(failed.get(item) ?? []), s.testcase]);
         res.id.push(id);
         res.tc.push(s.testcaseIdx + 1); // ids as seeded above
         // Ids follow submit order, as they do in a live database; jitter stays inside one step.
@@ -71,11 +101,61 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
     }
     await Promise.all(pending);
     await client.query(`SELECT setval(pg_get_serial_sequence('result', 'id'), $1)`, [Math.max(n, 1)]);
+    const w = await seedWaivers(client, failed);
+    log(`seeded ${w} waivers`);
     // VACUUM as well as ANALYZE: a live database has been vacuumed by autovacuum, so index-only scans
     // find the visibility map set; a freshly loaded table would send them to the heap instead.
     log('VACUUM ANALYZE');
     await client.query('VACUUM ANALYZE');
+    return { waivers: w, gatedSubjects: GATED_ITEMS, policyTestcases: POLICY_TESTCASES };
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
+}
+
+/**
+ * Waivers as WaiverDB stores them: three per gated build for fedora-40, the first on a testcase that
+ * failed for it when one did (one in four for a scenario rather than the whole testcase), a later
+ * revocation of that first waiver for one build in five, a fedora-39 waiver for one in four, and one
+ * waiver on every third other item, so the decision's waiver lookup runs against a table of some size.
+ */
+async function seedWaivers(client: pg.Client, failed: Map<number, string[]>): Promise<number> {
+  const r = prng(43);
+  const w = {
+    type: [] as string[], id: [] as string[], tc: [] as string[], scenario: [] as (string | null)[],
+    pv: [] as string[], waived: [] as number[], user: [] as string[], comment: [] as string[], t: [] as number[],
+  };
+  const add = (item: number, tc: string, o: { scenario?: string | null; pv?: string; waived?: number; at?: number } = {}) => {
+    const at = o.at ?? Math.floor(SEED_START_US + r() * SEED_SPAN_US);
+    w.type.push('koji_build');
+    w.id.push(itemName(item));
+    w.tc.push(tc);
+    w.scenario.push(o.scenario ?? null);
+    w.pv.push(o.pv ?? PRODUCT_VERSION);
+    w.waived.push(o.waived ?? 1);
+    w.user.push(`packager${item % 97}`);
+    w.comment.push(o.waived === 0 ? 'waived by mistake' : 'known flaky test, see the linked bug');
+    w.t.push(at);
+    return at;
+  };
+  const policyNames = Array.from({ length: POLICY_TESTCASES }, (_, j) => testcaseName(policyTestcase(j)));
+  for (let g = 0; g < GATED_ITEMS; g++) {
+    const item = gatedItem(g);
+    const start = Math.floor(r() * POLICY_TESTCASES);
+    const names = [...new Set([...(failed.get(item) ?? []), ...[0, 7, 14].map((j) => policyNames[(start + j) % POLICY_TESTCASES]!)])].slice(0, 3);
+    const scenarios = names.map(() => (r() < 0.25 ? 'fedora.updates-server.x86_64.64bit' : null));
+    const firstAt = add(item, names[0]!, { scenario: scenarios[0] });
+    names.slice(1).forEach((tc, j) => add(item, tc, { scenario: scenarios[j + 1] }));
+    if (g % 5 === 0) add(item, names[0]!, { scenario: scenarios[0], waived: 0, at: firstAt + 3_600_000_000 });
+    if (g % 4 === 0) add(item, names[1]!, { pv: 'fedora-39' });
+  }
+  for (let item = 0; item < ITEMS; item++) {
+    if (!isGated(item) && item % 3 === 0) add(item, testcaseName(Math.floor(r() * TESTCASES)));
+  }
+  await client.query(
+    `INSERT INTO waiver (subject_type, subject_identifier, testcase, scenario, product_version, waived, username, comment, timestamp)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::bigint[])`,
+    [w.type, w.id, w.tc, w.scenario, w.pv, w.waived, w.user, w.comment, w.t],
+  );
+  return w.id.length;
 }

@@ -41,10 +41,11 @@ export class Server {
   }
 
   /** Logs go to a file rather than through a pipe, so logging costs the bench process nothing. */
-  static start(opts: { url: string; port: number; workers: number; logPath: string }): Server {
+  static start(opts: { url: string; port: number; workers: number; logPath: string; policiesDir?: string }): Server {
     const fd = openSync(opts.logPath, 'w');
     const args = ['serve', '--host', '127.0.0.1', '--port', String(opts.port), '--database', opts.url];
     args.push('--workers', String(opts.workers), '--no-migrate');
+    if (opts.policiesDir) args.push('--policies', opts.policiesDir);
     // Own process group: Ctrl-C reaches only the bench, which then stops the server in order,
     // and a last-resort SIGKILL can take the worker processes along.
     const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', fd, fd], detached: true });
@@ -73,18 +74,12 @@ export class Server {
    */
   cpuMs(): number {
     if (process.platform !== 'linux' || this.proc.pid === undefined) return NaN;
-    let ticks = 0;
+    let ms = 0;
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        // Fields after the parenthesised command name: state ppid pgrp … utime(12th) stime(13th).
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        if (Number(f[2]) === this.proc.pid) ticks += Number(f[11]) + Number(f[12]);
-      } catch {
-        // process ended meanwhile
-      }
+      const st = procStat(pid);
+      if (st?.pgrp === this.proc.pid) ms += st.ms;
     }
-    return ticks * 10; // USER_HZ is 100 on Linux
+    return ms;
   }
 
   logTail(lines = 30): string {
@@ -119,6 +114,51 @@ export class Server {
       }
     }
   }
+}
+
+/** Process group and CPU time (utime + stime, ms) of one process (Linux /proc); null when it is gone. */
+function procStat(pid: string): { pgrp: number; ms: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state ppid pgrp … utime(12th) stime(13th).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pgrp: Number(f[2]), ms: (Number(f[11]) + Number(f[12])) * 10 }; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time (ms) used so far by each PostgreSQL backend serving database `dbName` (their process
+ * titles name it), by pid; empty off Linux. The difference of two snapshots (`cpuDeltaMs`) is the
+ * database's share of the work in between, which the server's own CPU figure does not include.
+ */
+export function dbBackendsCpu(dbName: string): Map<string, number> {
+  const out = new Map<string, number>();
+  if (process.platform !== 'linux') return out;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!title.startsWith('postgres:') || !title.includes(` ${dbName} `)) continue;
+    } catch {
+      continue;
+    }
+    const st = procStat(pid);
+    if (st) out.set(pid, st.ms);
+  }
+  return out;
+}
+
+/**
+ * CPU used between two snapshots by the processes alive at the end: a backend that started in
+ * between counts in full, one that ended in between (the pool shrinking when idle) is lost rather
+ * than counted negative. NaN when nothing was measured (not Linux).
+ */
+export function cpuDeltaMs(before: Map<string, number>, after: Map<string, number>): number {
+  if (!after.size && !before.size) return NaN;
+  let ms = 0;
+  for (const [pid, t] of after) ms += t - (before.get(pid) ?? 0);
+  return ms;
 }
 
 function groupAlive(pgid: number): boolean {
