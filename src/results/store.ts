@@ -225,14 +225,17 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
   }
   if (ids) {
     // A bounded candidate set: read the candidates whole, pick in memory (src/results/latest.ts).
-    const rows = await applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, ids })
+    // Equality data filters are checked on the data read anyway, instead of an index probe per row.
+    const inMemory = rest.data.filter((d) => !d.like);
+    const sqlRest = { ...rest, data: rest.data.filter((d) => d.like) };
+    const rows = await applyFilters(store.db.selectFrom('result as r'), sqlRest, store.dialect, { outcomes: false, ids })
       .innerJoin('testcase as t', 't.id', 'r.testcase_id')
       .select(RESULT_COLUMNS)
       .execute();
-    const candidates = rows.map((r) => {
-      const row = toResultRow(r as RawRow);
-      return { ...row, testcase: row.testcase.name, row };
-    });
+    const candidates = rows
+      .map((r) => toResultRow(r as RawRow))
+      .filter((row) => inMemory.every((d) => row.data.some(([k, v]) => k === d.key && d.values.includes(v))))
+      .map((row) => ({ ...row, testcase: row.testcase.name, row }));
     return pickLatest(candidates, f.distinctOn).map((c) => c.row);
   }
   const keys = f.distinctOn;
