@@ -59,11 +59,24 @@ export interface ApiResponse {
 
 /** One HTTP call; non-2xx and network failures become RequestError with a one-line message. */
 export async function request(method: 'GET' | 'POST', url: string, body?: unknown): Promise<ApiResponse> {
+  const res = await send(method, url, body);
+  if (!res.ok) throw new RequestError(`server returned ${res.status} for ${method} ${new URL(url).pathname}: ${serverMessage(res.json, res.text)}`);
+  return res;
+}
+
+/**
+ * The fetch every command makes: JSON in and out, a timeout, a bearer token when given. A network
+ * failure is a RequestError; a non-2xx answer is returned (`ok` false) for the caller to word.
+ */
+export async function send(method: 'GET' | 'POST', url: string, body?: unknown, token?: string): Promise<ApiResponse & { ok: boolean }> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (token) headers.authorization = `Bearer ${token}`;
   let res: Response;
   try {
     res = await fetch(url, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(60_000), // a CLI must not hang forever on a stuck server
     });
@@ -75,10 +88,25 @@ export async function request(method: 'GET' | 'POST', url: string, body?: unknow
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
-    // non-JSON body: only useful for the error message below
+    // non-JSON body: only useful for an error message
   }
-  if (!res.ok) throw new RequestError(`server returned ${res.status} for ${method} ${new URL(url).pathname}: ${serverMessage(json, text)}`);
-  return { status: res.status, text, json };
+  return { ok: res.ok, status: res.status, text, json };
+}
+
+/** Left-aligned columns two spaces apart, no trailing blanks (an empty last cell leaves no padding). */
+export function table(rows: unknown[][]): string {
+  const cells = rows.map((row) => row.map(cell));
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  return cells.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+/** Control characters (say a newline in a testcase name) would break the alignment. */
+export function cell(value: unknown): string {
+  return String(value ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ');
+}
+
+export function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
 function networkReason(err: unknown): string {

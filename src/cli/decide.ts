@@ -1,7 +1,7 @@
 /** `resultsdb decide`: may these subjects pass this gate? (Greenwave's `POST /api/v1.0/decision`) */
 import type { Command } from 'commander';
 import { parseIso8601 } from '../results/times.ts';
-import { action, collect, RequestError, UsageError, URL_HELP, type ApiResponse } from './client.ts';
+import { action, cell, collect, print, RequestError, send, table, UsageError, URL_HELP, type ApiResponse } from './client.ts';
 import { formatWaivers, waiverRoot } from './waive.ts';
 
 interface DecideOptions {
@@ -125,50 +125,15 @@ export function outcomeOf(r: any, outcomes: Map<unknown, string>): string {
   return OUTCOME_OF_TYPE[r.type] ?? '';
 }
 
-/** Left-aligned columns two spaces apart, no trailing blanks (as the other commands' tables). */
-function table(rows: unknown[][]): string {
-  const cells = rows.map((row) => row.map(cell));
-  const widths = cells[0].map((_, i) => Math.max(...cells.map((row) => row[i].length)));
-  return cells.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-}
-
-/** Control characters (a newline in a testcase name) would break the layout. */
-function cell(value: unknown): string {
-  return String(value ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ');
-}
-
 /**
  * POSTs JSON. Unlike client.request, a non-2xx answer becomes just the server's `message`: Greenwave's
  * messages ("Found no applicable policies for …") already say what went wrong.
  */
 async function post(url: string, body: unknown): Promise<ApiResponse> {
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: { accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000), // a CLI must not hang forever on a stuck server
-    });
-  } catch (err) {
-    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    const reason = e.name === 'TimeoutError' ? 'request timed out' : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw new RequestError(`cannot connect to ${new URL(url).origin}: ${reason}`);
-  }
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: only the error message below uses the text
-  }
+  const res = await send('POST', url, body);
   if (!res.ok) {
-    const message = json?.message;
-    throw new RequestError(typeof message === 'string' && message ? message : `server returned ${res.status}: ${text.trim() || '(empty body)'}`);
+    const message = res.json?.message;
+    throw new RequestError(typeof message === 'string' && message ? message : `server returned ${res.status}: ${res.text.trim() || '(empty body)'}`);
   }
-  return { status: res.status, text, json };
-}
-
-function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  return res;
 }

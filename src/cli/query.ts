@@ -1,6 +1,6 @@
 /** `resultsdb query`: list results (`GET /api/v2.0/results` or `/results/latest`) as a table or raw JSON. */
 import type { Command } from 'commander';
-import { action, apiRoot, collect, request, splitKeyValue, splitList, RequestError, UsageError, URL_HELP } from './client.ts';
+import { action, apiRoot, collect, request, splitKeyValue, splitList, RequestError, table, UsageError, URL_HELP } from './client.ts';
 
 interface QueryOptions {
   latest?: boolean;
@@ -94,16 +94,8 @@ function integer(flag: string, value: string, min: number): number {
 
 /** Left-aligned columns two spaces apart, no trailing blanks. */
 export function formatTable(results: any[]): string {
-  const rows = [
+  return table([
     ['ID', 'SUBMIT TIME', 'OUTCOME', 'TESTCASE', 'ITEM'],
-    ...results.map((r) => [r.id, r.submit_time, r.outcome, r.testcase?.name, [r.data?.item ?? []].flat().join(',')].map(cell)),
-  ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  // trimEnd: an empty last cell must not leave the padding of the one before it
-  return rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-}
-
-/** Control characters (say a newline in a testcase name) would break the alignment. */
-function cell(value: unknown): string {
-  return String(value ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ');
+    ...results.map((r) => [r.id, r.submit_time, r.outcome, r.testcase?.name, [r.data?.item ?? []].flat().join(',')]),
+  ]);
 }

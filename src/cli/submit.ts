@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import {
-  action, apiRoot, collect, request, splitKeyValue, RequestError, UsageError, URL_HELP, type ResultBody,
+  action, apiRoot, collect, print, request, splitKeyValue, RequestError, UsageError, URL_HELP, type ResultBody,
 } from './client.ts';
 import { junitToResults, JUNIT_HELP } from './junit.ts';
 
@@ -164,6 +164,3 @@ async function postAll(url: string, bodies: ResultBody[], uuid: string): Promise
   return created;
 }
 
-function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
-}

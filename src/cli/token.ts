@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { resolveConfig } from '../config/config.ts';
 import type { Store } from '../store/connection.ts';
-import { collect } from './client.ts';
+import { collect, table } from './client.ts';
 
 interface DbOptions {
   database?: string;
@@ -144,7 +144,3 @@ function isoTime(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-}

@@ -1,7 +1,7 @@
 /** `resultsdb waive` (create a waiver) and `resultsdb waivers` (list them), over the WaiverDB v1.0 API. */
 import type { Command } from 'commander';
 import { parseIso8601 } from '../results/times.ts';
-import { action, apiRoot, RequestError, UsageError, URL_HELP, type ApiResponse } from './client.ts';
+import { action, apiRoot, cell, print, RequestError, send, table, UsageError, URL_HELP, type ApiResponse } from './client.ts';
 import { intOption } from './usage.ts';
 
 interface WaiveOptions {
@@ -125,25 +125,9 @@ async function runWaivers(opts: WaiversOptions): Promise<void> {
 
 /** One HTTP call with an optional bearer token; non-2xx and network failures become one-line RequestErrors. */
 async function call(method: 'GET' | 'POST', url: string, body?: unknown, token?: string): Promise<ApiResponse> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token) headers.authorization = `Bearer ${token}`;
-  let res: Response;
-  try {
-    res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(60_000) });
-  } catch (err) {
-    const e = err as { name?: string; message?: string; cause?: { code?: string } };
-    throw new RequestError(`cannot connect to ${new URL(url).origin}: ${e.name === 'TimeoutError' ? 'request timed out' : (e.cause?.code ?? e.message)}`);
-  }
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: only the error message below uses the text
-  }
-  if (!res.ok) throw new RequestError(`server returned ${res.status}: ${errorText(json, text)}`);
-  return { status: res.status, text, json };
+  const res = await send(method, url, body, token);
+  if (!res.ok) throw new RequestError(`server returned ${res.status}: ${errorText(res.json, res.text)}`);
+  return res;
 }
 
 /** The server's `message`, or its validation errors as `field: msg`, on one line. */
@@ -177,21 +161,10 @@ function describeWaiver(w: any): string {
 
 /** Left-aligned columns two spaces apart, no trailing blanks. */
 export function formatWaivers(waivers: any[]): string {
-  const rows = [
+  return table([
     ['ID', 'TIMESTAMP', 'WAIVED', 'SUBJECT TYPE', 'SUBJECT IDENTIFIER', 'TESTCASE', 'SCENARIO', 'PRODUCT VERSION', 'USERNAME', 'EXPIRES'],
     ...waivers.map((w) =>
-      [w.id, w.timestamp, w.waived ? 'yes' : 'no', w.subject_type, w.subject_identifier, w.testcase, w.scenario ?? '', w.product_version, w.username, w.expires_at ?? ''].map(cell),
+      [w.id, w.timestamp, w.waived ? 'yes' : 'no', w.subject_type, w.subject_identifier, w.testcase, w.scenario ?? '', w.product_version, w.username, w.expires_at ?? ''],
     ),
-  ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-}
-
-/** Control characters (a newline in a comment) would break the layout. */
-function cell(value: unknown): string {
-  return String(value ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ');
-}
-
-function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  ]);
 }
