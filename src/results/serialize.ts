@@ -32,10 +32,15 @@ export function serializeGroup(host: string, g: GroupRow): Group {
   };
 }
 
+const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
 export function serializeResult(host: string, r: ResultRow): Result {
   // No prototype: a data key named "__proto__" must stay an ordinary key.
+  // Keys inserted in sorted order, so the response writer needs no sorting of its own; the sort is
+  // stable, so the values of one key keep their order.
+  const pairs = r.data.length > 1 ? [...r.data].sort(byKey) : r.data;
   const data: Record<string, string[]> = Object.create(null);
-  for (const [k, v] of r.data) (Object.hasOwn(data, k) ? data[k] : (data[k] = [])).push(v);
+  for (const [k, v] of pairs) (data[k] ??= []).push(v);
   return {
     data,
     groups: r.groups,

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type SqlBool, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Store } from '../store/connection.ts';
 import type { Database } from '../store/schema.ts';
 import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
@@ -21,7 +21,7 @@ export function applyFilters<O>(
   qb: ResultQuery<O>,
   f: ResultFilters,
   dialect: StoreDialect,
-  opts: { outcomes?: boolean; ids?: number[]; probe?: boolean } = {},
+  opts: { outcomes?: boolean; ids?: number[]; probe?: boolean; testcaseIds?: number[] } = {},
 ): ResultQuery<O> {
   const { inList, likeAny } = dialect;
   // `probe`: `r` is already one known result; every filter is a check on it.
@@ -37,7 +37,11 @@ export function applyFilters<O>(
       eb.selectFrom('groups_to_results as g').select('g.result_id').where(inList(sql.ref('g.group_uuid'), f.groups)),
     );
   }
-  if (f.testcases.length || f.testcasesLike.length) {
+  if (opts.testcaseIds) {
+    const [only, ...more] = opts.testcaseIds;
+    // One id as `=`: the generic plan of `= ANY` would walk the time index instead of this one.
+    qb = qb.where(more.length ? inList(sql.ref('r.testcase_id'), opts.testcaseIds) : sql<SqlBool>`r.testcase_id = ${only}`);
+  } else if (f.testcases.length || f.testcasesLike.length) {
     const name = sql.ref<string>('t.name');
     qb = qb.where('r.testcase_id', 'in', (eb) =>
       eb
@@ -75,6 +79,29 @@ export function applyFilters<O>(
     }
   }
   return qb;
+}
+
+/**
+ * Exact testcase names as ids, when names are the whole testcase filter (a `:like` pattern ORs with
+ * them). A filter on ids lets PostgreSQL walk (testcase_id, submit_time) rather than every result of
+ * a time range. Ids never change once committed, so a name found once is remembered; an unknown name
+ * is looked up again each time, as it may exist by then. `[]`: none of the names exists.
+ */
+async function testcaseIdsOf(store: Store, f: ResultFilters): Promise<number[] | undefined> {
+  if (!f.testcases.length || f.testcasesLike.length) return undefined;
+  const known = knownTestcases(store);
+  const missing = f.testcases.filter((n) => !known.has(n));
+  const found = new Map<string, number>();
+  if (missing.length) {
+    const rows = await store.db.selectFrom('testcase').select(['id', 'name'])
+      .where(store.dialect.inList(sql.ref('name'), [...new Set(missing)])).execute();
+    for (const r of rows) {
+      found.set(r.name, r.id);
+      if (known.size < 100_000) known.set(r.name, r.id);
+    }
+  }
+  const ids = f.testcases.map((n) => known.get(n) ?? found.get(n)).filter((id) => id !== undefined);
+  return [...new Set(ids)];
 }
 
 interface Narrowed {
@@ -145,18 +172,51 @@ function toResultRow(r: RawRow): ResultRow {
   };
 }
 
+/** Candidates read whole and filtered in memory for one page of /results: at most this many. */
+const WHOLE_ROWS_CAP = 400;
+
+/**
+ * The candidates `ids` that pass `rest`, read whole. Equality data filters are checked on the data
+ * read anyway, instead of an index probe per candidate; every other filter is SQL.
+ */
+async function wholeCandidates(
+  store: Store, rest: ResultFilters, ids: number[], testcaseIds: number[] | undefined, outcomes: boolean,
+): Promise<ResultRow[]> {
+  const inMemory = rest.data.filter((d) => !d.like);
+  const sqlRest = { ...rest, data: rest.data.filter((d) => d.like) };
+  const rows = await applyFilters(store.db.selectFrom('result as r'), sqlRest, store.dialect, { outcomes, ids, testcaseIds })
+    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
+    .select(RESULT_COLUMNS)
+    .execute();
+  return rows
+    .map((r) => toResultRow(r as RawRow))
+    .filter((row) => inMemory.every((d) => row.data.some(([k, v]) => k === d.key && d.values.includes(v))));
+}
+
 /** One page of results plus one extra row, which only tells whether a next page exists. */
 export async function listResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
-  const byIndex = indexedPage(store, f);
+  const testcaseIds = await testcaseIdsOf(store, f);
+  if (testcaseIds && !testcaseIds.length) return [];
+  // Several equality data filters: the driver's few candidates are read whole and checked in memory,
+  // fewer pages touched than an index probe per candidate and key.
+  const inMemory = f.data.length > 1 && f.data.every((d) => !d.like) && pickDriver(f, false);
+  const byIndex = inMemory ? undefined : indexedPage(store, f, testcaseIds);
   if (byIndex) return fetchPage(store, byIndex, f.sort);
   const { rest, ids } = await narrow(store, f);
   if (ids && !ids.length) return [];
-  let page = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { ids })
+  if (ids && inMemory && ids.length <= WHOLE_ROWS_CAP) {
+    const rows = await wholeCandidates(store, rest, ids, testcaseIds, true);
+    const dir = f.sort === 'asc' ? 1 : -1;
+    rows.sort((a, b) => dir * (a.submit_time - b.submit_time || a.id - b.id));
+    const limit = Math.max(f.limit, 0);
+    return rows.slice(f.page * limit, f.page * limit + limit + 1);
+  }
+  let page = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { ids, testcaseIds })
     .select(['r.id', 'r.submit_time'])
     .orderBy('r.submit_time', f.sort)
     .orderBy('r.id', f.sort);
   page = paged(page, f);
-  if (!ids && rest.data.length) page = page.modifyFront(PLAN_EACH_TIME);
+  if (!ids && (rest.data.length || (testcaseIds?.length ?? 0) > 1)) page = page.modifyFront(PLAN_EACH_TIME);
   return fetchPage(store, page, f.sort);
 }
 
@@ -187,7 +247,7 @@ async function fetchPage(store: Store, page: PageQuery, dir: 'asc' | 'desc'): Pr
  * candidate. The cost follows the page, not the number of results carrying X, and the plan is the
  * same for every X, so PostgreSQL prepares it once.
  */
-function indexedPage(store: Store, f: ResultFilters): PageQuery | undefined {
+function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): PageQuery | undefined {
   const driver = pickDriver(f, true);
   if (!driver) return undefined;
   const rest: ResultFilters = { ...f, since: undefined, data: f.data.filter((d) => d !== driver) };
@@ -205,7 +265,7 @@ function indexedPage(store: Store, f: ResultFilters): PageQuery | undefined {
       store.db.selectFrom('result as r').select(sql`1`.as('one')).where('r.id', '=', sql.ref<number>('d.result_id')),
       rest,
       store.dialect,
-      { probe: true },
+      { probe: true, testcaseIds },
     );
     page = page.where(({ exists }) => exists(store.dialect.fence(probe)));
   }
@@ -217,6 +277,8 @@ function indexedPage(store: Store, f: ResultFilters): PageQuery | undefined {
  * `distinctOn` the newest per (testcase, value of each key), a missing key being a value of its own.
  */
 export async function latestResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
+  const testcaseIds = await testcaseIdsOf(store, f);
+  if (testcaseIds && !testcaseIds.length) return [];
   const { rest, ids, index } = await narrow(store, f);
   if (ids && !ids.length) return [];
   if (index && !f.distinctOn.length && !hasAnyFilter(rest)) {
@@ -225,21 +287,12 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
   }
   if (ids) {
     // A bounded candidate set: read the candidates whole, pick in memory (src/results/latest.ts).
-    // Equality data filters are checked on the data read anyway, instead of an index probe per row.
-    const inMemory = rest.data.filter((d) => !d.like);
-    const sqlRest = { ...rest, data: rest.data.filter((d) => d.like) };
-    const rows = await applyFilters(store.db.selectFrom('result as r'), sqlRest, store.dialect, { outcomes: false, ids })
-      .innerJoin('testcase as t', 't.id', 'r.testcase_id')
-      .select(RESULT_COLUMNS)
-      .execute();
-    const candidates = rows
-      .map((r) => toResultRow(r as RawRow))
-      .filter((row) => inMemory.every((d) => row.data.some(([k, v]) => k === d.key && d.values.includes(v))))
-      .map((row) => ({ ...row, testcase: row.testcase.name, row }));
+    const rows = await wholeCandidates(store, rest, ids, testcaseIds, false);
+    const candidates = rows.map((row) => ({ ...row, testcase: row.testcase.name, row }));
     return pickLatest(candidates, f.distinctOn).map((c) => c.row);
   }
   const keys = f.distinctOn;
-  let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false });
+  let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, testcaseIds });
   keys.forEach((key, i) => {
     inner = inner.leftJoin(`result_data as k${i}` as 'result_data as k0', (j) =>
       j.onRef(`k${i}.result_id` as 'k0.result_id', '=', 'r.id').on(`k${i}.key` as 'k0.key', '=', key),
@@ -254,7 +307,7 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
     .select('x.id')
     .distinct()
     .where('x.rk', '=', 1);
-  if (rest.data.length) winners = winners.modifyFront(PLAN_EACH_TIME);
+  if (rest.data.length || (testcaseIds?.length ?? 0) > 1) winners = winners.modifyFront(PLAN_EACH_TIME);
   const rows = await store.db
     .selectFrom(winners.as('w'))
     .innerJoin('result as r', 'r.id', 'w.id')

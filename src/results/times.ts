@@ -12,6 +12,8 @@ const MAX_US = 253_402_300_799_999_999n;
 // MAX_US rounds up into year 10000 as a double; clamp to the largest double below it instead.
 const MAX_US_NUM = 253_402_300_799_999_968;
 
+const p = (n: number, w = 2) => String(n).padStart(w, '0');
+
 /** Python `datetime.isoformat()` of the naive UTC datetime `us` µs after the epoch. */
 export function formatTime(us: number): string {
   let micro: number;
@@ -27,7 +29,6 @@ export function formatTime(us: number): string {
   }
   const sod = ((secs % 86400) + 86400) % 86400;
   const d = new Date(((secs - sod) / 86400) * 86_400_000);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
   const base =
     `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}` +
     `T${p(Math.floor(sod / 3600))}:${p(Math.floor(sod / 60) % 60)}:${p(sod % 60)}`;

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { flaskJson } from '../../src/http/json.ts';
+
+/** Python's json.dumps(sort_keys=True, separators=(',', ':'), ensure_ascii=True), written the slow obvious way. */
+function reference(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (Array.isArray(v)) return '[' + v.map(reference).join(',') + ']';
+  if (typeof v === 'object') {
+    const keys = Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const parts = keys.filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => JSON.stringify(k) + ':' + reference((v as Record<string, unknown>)[k]));
+    return '{' + parts.join(',') + '}';
+  }
+  return JSON.stringify(v);
+}
+const ascii = (s: string) => s.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+const expected = (v: unknown) => ascii(reference(v)) + '\n';
+
+describe('flaskJson', () => {
+  it('sorts keys as Python does, integer-like keys as strings', () => {
+    assert.equal(flaskJson({ b: 1, a: { d: [1, 'x'], c: null } }), '{"a":{"c":null,"d":[1,"x"]},"b":1}\n');
+    assert.equal(flaskJson({ '9': 1, '10': 2, a: 3 }), '{"10":2,"9":1,"a":3}\n');
+    assert.equal(flaskJson({ a: { '0': 'x' } }), '{"a":{"0":"x"}}\n');
+  });
+  it('escapes every non-ASCII character, in keys too, and DEL', () => {
+    assert.equal(flaskJson({ 'ключ': 'é\u007f😀' }), '{"\\u043a\\u043b\\u044e\\u0447":"\\u00e9\\u007f\\ud83d\\ude00"}\n');
+  });
+  it('drops undefined members, writes undefined array items and top level as null', () => {
+    assert.equal(flaskJson({ a: undefined, b: [undefined, 1] }), '{"b":[null,1]}\n');
+    assert.equal(flaskJson(undefined), 'null\n');
+  });
+  it('prototype-less objects and a "__proto__" key are ordinary objects', () => {
+    const o: Record<string, unknown> = Object.create(null);
+    o.z = 1;
+    o['__proto__'] = ['p'];
+    assert.equal(flaskJson(o), '{"__proto__":["p"],"z":1}\n');
+  });
+  it('agrees with the reference on random nested values', () => {
+    let seed = 12345;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+    const keys = ['a', 'b', 'B', '_', '1', '01', '10', '2', 'é', 'ab', 'a b', '"q"', 'z\\', ''];
+    const value = (depth: number): unknown => {
+      const k = rnd(depth > 3 ? 4 : 7);
+      if (k === 0) return rnd(1000) - 500;
+      if (k === 1) return keys[rnd(keys.length)] + '\u00e9\n'.slice(rnd(3));
+      if (k === 2) return null;
+      if (k === 3) return rnd(2) === 0;
+      if (k === 4) return Array.from({ length: rnd(4) }, () => value(depth + 1));
+      const o: Record<string, unknown> = rnd(2) ? {} : Object.create(null);
+      const chosen = Array.from({ length: rnd(5) }, () => keys[rnd(keys.length)]);
+      // Sorted insertion half of the time: the fast path must agree with the slow one.
+      if (rnd(2)) chosen.sort();
+      for (const key of chosen) o[key] = value(depth + 1);
+      return o;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const v = value(0);
+      assert.equal(flaskJson(v), expected(v), JSON.stringify(v));
+    }
+  });
+});
