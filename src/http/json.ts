@@ -3,31 +3,49 @@
  * non-ASCII escaped as \uXXXX, and a trailing newline. Clients diff and cache these bodies.
  */
 export function flaskJson(value: unknown): string {
-  // Our serializers write keys in order, so the native stringifier usually produces the same bytes;
-  // a value it would order differently (unsorted or integer-like keys) takes the explicit path.
-  const text = isCanonical(value, 0) ? JSON.stringify(value) ?? 'null' : stringifySorted(value);
+  // The native stringifier writes keys in insertion order: give it objects whose keys are inserted
+  // sorted (most of ours already are, and are used as they are). Integer-like keys, which JavaScript
+  // always puts first, and non-plain objects take the explicit path.
+  const sorted = inKeyOrder(value, 0);
+  const text = sorted === UNORDERABLE ? stringifySorted(value) : JSON.stringify(sorted) ?? 'null';
   return asciiOnly(text) + '\n';
 }
 
-/** Plain data whose every object already has its keys sorted, none integer-like. */
-function isCanonical(v: unknown, depth: number): boolean {
-  if (v === null || typeof v !== 'object') return v !== undefined && typeof v !== 'bigint';
-  if (depth > 64) return false;
+const UNORDERABLE = Symbol('unorderable');
+
+/** `v` itself when every object in it has sorted keys, else a copy that has; UNORDERABLE when impossible. */
+function inKeyOrder(v: unknown, depth: number): unknown {
+  if (v === null || typeof v !== 'object') return typeof v === 'bigint' ? UNORDERABLE : v;
+  if (depth > 64) return UNORDERABLE;
   if (Array.isArray(v)) {
-    for (const item of v) if (item === undefined || !isCanonical(item, depth + 1)) return false;
-    return true;
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const item = inKeyOrder(v[i], depth + 1);
+      if (item === UNORDERABLE) return UNORDERABLE;
+      if (item !== v[i]) (out ??= v.slice())[i] = item;
+    }
+    return out ?? v;
   }
   const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return false;
-  let prev: string | undefined;
-  for (const k in v) {
+  if (proto !== Object.prototype && proto !== null) return UNORDERABLE;
+  const keys = Object.keys(v);
+  let changed = false;
+  const values: unknown[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
     // JavaScript puts integer-like keys first in numeric order; Python sorts them as strings.
-    if ((prev !== undefined && !(prev < k)) || isIndexLike(k)) return false;
-    const item = (v as Record<string, unknown>)[k];
-    if (item !== undefined && !isCanonical(item, depth + 1)) return false;
-    prev = k;
+    if (isIndexLike(keys[i])) return UNORDERABLE;
+    if (i > 0 && !(keys[i - 1] < keys[i])) changed = true;
+    const item = (v as Record<string, unknown>)[keys[i]];
+    values[i] = inKeyOrder(item, depth + 1);
+    if (values[i] === UNORDERABLE) return UNORDERABLE;
+    if (values[i] !== item) changed = true;
   }
-  return true;
+  if (!changed) return v;
+  const order = keys.map((_, i) => i).sort((a, b) => byCodePoint(keys[a], keys[b]));
+  // No prototype: a "__proto__" key stays an ordinary key of the copy.
+  const out: Record<string, unknown> = Object.create(null);
+  for (const i of order) out[keys[i]] = values[i];
+  return out;
 }
 
 function isIndexLike(k: string): boolean {

@@ -33,12 +33,14 @@ function compare(a: Candidate, b: Candidate, breakTies: boolean): number {
   return breakTies ? b.id - a.id : 0;
 }
 
+/** One key per combination of the result's values of `keys` (each value JSON-quoted, so keys are unambiguous). */
 function groupKeys(r: Candidate, keys: readonly string[]): string[] {
-  let combos: (string | null)[][] = [[]];
+  let combos = [JSON.stringify(r.testcase)];
   for (const k of keys) {
-    const values = [...new Set(r.data.filter(([dk]) => dk === k).map(([, v]) => v))];
-    const options = values.length ? values : [null];
-    combos = combos.flatMap((c) => options.map((v) => [...c, v]));
+    const values: string[] = [];
+    for (const [dk, v] of r.data) if (dk === k && !values.includes(v)) values.push(v);
+    const parts = values.length ? values.map((v) => JSON.stringify(v)) : ['null'];
+    combos = parts.length === 1 ? combos.map((c) => `${c},${parts[0]}`) : combos.flatMap((c) => parts.map((p) => `${c},${p}`));
   }
-  return combos.map((c) => JSON.stringify([r.testcase, ...c]));
+  return combos;
 }

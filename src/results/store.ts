@@ -188,9 +188,37 @@ async function wholeCandidates(
     .innerJoin('testcase as t', 't.id', 'r.testcase_id')
     .select(RESULT_COLUMNS)
     .execute();
-  return rows
-    .map((r) => toResultRow(r as RawRow))
-    .filter((row) => inMemory.every((d) => row.data.some(([k, v]) => k === d.key && d.values.includes(v))));
+  return rows.map((r) => toResultRow(r as RawRow)).filter((row) => matchesData(row, inMemory));
+}
+
+const matchesData = (row: ResultRow, filters: ResultFilters['data']) =>
+  filters.every((d) => row.data.some(([k, v]) => k === d.key && d.values.includes(v)));
+
+/**
+ * The results passing `f`, read whole in one walk of the filter index from its single-valued
+ * equality driver (`item=X`), when it has at most WHOLE_ROWS_CAP candidates; undefined otherwise.
+ * Other equality data filters are checked in memory; everything else is a per-row check in SQL.
+ */
+async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number[] | undefined, outcomes: boolean): Promise<ResultRow[] | undefined> {
+  const driver = pickDriver(f, true);
+  if (!driver) return undefined;
+  let q = store.db
+    .selectFrom('result_data as d')
+    .innerJoin('result as r', 'r.id', 'd.result_id')
+    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
+    .select(RESULT_COLUMNS)
+    .where('d.key', '=', driver.key)
+    .where('d.value', '=', driver.values[0]);
+  if (f.since) {
+    q = q.where('d.submit_time', '>=', f.since.start);
+    if (f.since.end !== null) q = q.where('d.submit_time', '<=', f.since.end);
+  }
+  const sqlRest = { ...f, since: undefined, data: f.data.filter((d) => d.like) };
+  q = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes, probe: true, testcaseIds }) as unknown as typeof q;
+  const rows = await q.limit(WHOLE_ROWS_CAP + 1).execute();
+  if (rows.length > WHOLE_ROWS_CAP) return undefined;
+  const inMemory = f.data.filter((d) => d !== driver && !d.like);
+  return rows.map((r) => toResultRow(r as RawRow)).filter((row) => matchesData(row, inMemory));
 }
 
 /** One page of results plus one extra row, which only tells whether a next page exists. */
@@ -198,19 +226,19 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
   const testcaseIds = await testcaseIdsOf(store, f);
   if (testcaseIds && !testcaseIds.length) return [];
   // Several equality data filters: the driver's few candidates are read whole and checked in memory,
-  // fewer pages touched than an index probe per candidate and key.
-  const inMemory = f.data.length > 1 && f.data.every((d) => !d.like) && pickDriver(f, false);
-  const byIndex = inMemory ? undefined : indexedPage(store, f, testcaseIds);
+  // fewer pages touched than an index probe per candidate and key. One data filter: the index walk
+  // below stops after one page instead.
+  const whole = f.data.length > 1 && f.data.every((d) => !d.like) ? await wholeByDriver(store, f, testcaseIds, true) : undefined;
+  if (whole) {
+    const dir = f.sort === 'asc' ? 1 : -1;
+    whole.sort((a, b) => dir * (a.submit_time - b.submit_time || a.id - b.id));
+    const limit = Math.max(f.limit, 0);
+    return whole.slice(f.page * limit, f.page * limit + limit + 1);
+  }
+  const byIndex = indexedPage(store, f, testcaseIds);
   if (byIndex) return fetchPage(store, byIndex, f.sort);
   const { rest, ids } = await narrow(store, f);
   if (ids && !ids.length) return [];
-  if (ids && inMemory && ids.length <= WHOLE_ROWS_CAP) {
-    const rows = await wholeCandidates(store, rest, ids, testcaseIds, true);
-    const dir = f.sort === 'asc' ? 1 : -1;
-    rows.sort((a, b) => dir * (a.submit_time - b.submit_time || a.id - b.id));
-    const limit = Math.max(f.limit, 0);
-    return rows.slice(f.page * limit, f.page * limit + limit + 1);
-  }
   let page = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { ids, testcaseIds })
     .select(['r.id', 'r.submit_time'])
     .orderBy('r.submit_time', f.sort)
@@ -279,6 +307,8 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
 export async function latestResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
   const testcaseIds = await testcaseIdsOf(store, f);
   if (testcaseIds && !testcaseIds.length) return [];
+  const whole = await wholeByDriver(store, f, testcaseIds, false);
+  if (whole) return pickLatest(whole.map((row) => ({ ...row, testcase: row.testcase.name, row })), f.distinctOn).map((c) => c.row);
   const { rest, ids, index } = await narrow(store, f);
   if (ids && !ids.length) return [];
   if (index && !f.distinctOn.length && !hasAnyFilter(rest)) {
