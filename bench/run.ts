@@ -36,7 +36,9 @@ function parseOptions() {
       results: { type: 'string', default: '200000' },
       connections: { type: 'string', default: '16' },
       duration: { type: 'string', default: '10' },
-      workers: { type: 'string', default: '2' },
+      // One server process: on a 2-core machine shared with PostgreSQL and the load generator, a second
+      // one measured slower (more context switches, no free core to use).
+      workers: { type: 'string', default: '1' },
       only: { type: 'string' },
       database: {
         type: 'string',

@@ -172,8 +172,12 @@ function toResultRow(r: RawRow): ResultRow {
   };
 }
 
-/** Candidates read whole and filtered in memory for one page of /results: at most this many. */
-const WHOLE_ROWS_CAP = 400;
+/**
+ * Candidates read whole and filtered in memory: at most this many for one page of /results (beyond,
+ * an index walk that stops after the page is cheaper), and for /results/latest, which needs every
+ * candidate's data anyway.
+ */
+const WHOLE_ROWS_CAP = { page: 400, latest: 2000 };
 
 /**
  * The candidates `ids` that pass `rest`, read whole. Equality data filters are checked on the data
@@ -196,10 +200,13 @@ const matchesData = (row: ResultRow, filters: ResultFilters['data']) =>
 
 /**
  * The results passing `f`, read whole in one walk of the filter index from its single-valued
- * equality driver (`item=X`), when it has at most WHOLE_ROWS_CAP candidates; undefined otherwise.
+ * equality driver (`item=X`), when it has at most WHOLE_ROWS_CAP[use] candidates; undefined otherwise.
  * Other equality data filters are checked in memory; everything else is a per-row check in SQL.
  */
-async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number[] | undefined, outcomes: boolean): Promise<ResultRow[] | undefined> {
+async function wholeByDriver(
+  store: Store, f: ResultFilters, testcaseIds: number[] | undefined, use: 'page' | 'latest',
+): Promise<ResultRow[] | undefined> {
+  const cap = WHOLE_ROWS_CAP[use];
   const driver = pickDriver(f, true);
   if (!driver) return undefined;
   let q = store.db
@@ -214,9 +221,9 @@ async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number
     if (f.since.end !== null) q = q.where('d.submit_time', '<=', f.since.end);
   }
   const sqlRest = { ...f, since: undefined, data: f.data.filter((d) => d.like) };
-  q = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes, probe: true, testcaseIds }) as unknown as typeof q;
-  const rows = await q.limit(WHOLE_ROWS_CAP + 1).execute();
-  if (rows.length > WHOLE_ROWS_CAP) return undefined;
+  q = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes: use === 'page', probe: true, testcaseIds }) as unknown as typeof q;
+  const rows = await q.limit(cap + 1).execute();
+  if (rows.length > cap) return undefined;
   const inMemory = f.data.filter((d) => d !== driver && !d.like);
   return rows.map((r) => toResultRow(r as RawRow)).filter((row) => matchesData(row, inMemory));
 }
@@ -228,7 +235,7 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
   // Several equality data filters: the driver's few candidates are read whole and checked in memory,
   // fewer pages touched than an index probe per candidate and key. One data filter: the index walk
   // below stops after one page instead.
-  const whole = f.data.length > 1 && f.data.every((d) => !d.like) ? await wholeByDriver(store, f, testcaseIds, true) : undefined;
+  const whole = f.data.length > 1 && f.data.every((d) => !d.like) ? await wholeByDriver(store, f, testcaseIds, 'page') : undefined;
   if (whole) {
     const dir = f.sort === 'asc' ? 1 : -1;
     whole.sort((a, b) => dir * (a.submit_time - b.submit_time || a.id - b.id));
@@ -307,7 +314,7 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
 export async function latestResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
   const testcaseIds = await testcaseIdsOf(store, f);
   if (testcaseIds && !testcaseIds.length) return [];
-  const whole = await wholeByDriver(store, f, testcaseIds, false);
+  const whole = await wholeByDriver(store, f, testcaseIds, 'latest');
   if (whole) return pickLatest(whole.map((row) => ({ ...row, testcase: row.testcase.name, row })), f.distinctOn).map((c) => c.row);
   const { rest, ids, index } = await narrow(store, f);
   if (ids && !ids.length) return [];
