@@ -151,8 +151,26 @@ class Evaluator {
     private readonly now: number,
   ) {}
 
+  private byTestcase = new Map<string, Map<string, ResultRow[]>>();
+
   results(subject: Subject): ResultRow[] {
     return (this.facts.results.get(subjectKey(subject)) ?? []).filter((r) => !this.q.ignoreResults.has(r.id));
+  }
+
+  /** The subject's results of one testcase, in their order; grouped once per subject, not per rule. */
+  private resultsOf(subject: Subject, testcase: string): ResultRow[] {
+    const key = subjectKey(subject);
+    let groups = this.byTestcase.get(key);
+    if (!groups) {
+      groups = new Map();
+      for (const r of this.results(subject)) {
+        const list = groups.get(r.testcase.name);
+        if (list) list.push(r);
+        else groups.set(r.testcase.name, [r]);
+      }
+      this.byTestcase.set(key, groups);
+    }
+    return groups.get(testcase) ?? [];
   }
 
   /** Excluded packages, the `packages` allow-list, then each rule not yet evaluated for the subject. */
@@ -179,7 +197,7 @@ class Evaluator {
       if (rule.valid_since !== null && created < rule.valid_since) return [];
       if (rule.valid_until !== null && rule.valid_until <= created) return [];
     }
-    let results = this.results(subject).filter((r) => r.testcase.name === rule.test_case_name);
+    let results = this.resultsOf(subject, rule.test_case_name);
     if (rule.scenario !== null) results = results.filter((r) => r.data.some(([k, v]) => k === 'scenario' && v === rule.scenario));
     if (!results.length) return [{ kind: 'missing', subject, testcase: rule.test_case_name, scenario: rule.scenario, source: p.source }];
     return results.map((r) => this.classify(r, subject, rule.test_case_name, p.source));
