@@ -177,7 +177,7 @@ function toResultRow(r: RawRow): ResultRow {
  * an index walk that stops after the page is cheaper), and for /results/latest, which needs every
  * candidate's data anyway.
  */
-const WHOLE_ROWS_CAP = { page: 400, latest: 2000 };
+const WHOLE_ROWS_CAP = { page: 100, latest: 2000 };
 
 /**
  * The candidates `ids` that pass `rest`, read whole. Equality data filters are checked on the data
@@ -314,7 +314,11 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
 export async function latestResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
   const testcaseIds = await testcaseIdsOf(store, f);
   if (testcaseIds && !testcaseIds.length) return [];
-  const whole = await wholeByDriver(store, f, testcaseIds, 'latest');
+  // Without distinct keys or other filters, the filter index alone decides (below): only the
+  // winners are read whole, fewer than all candidates when an item has many results.
+  const driver = pickDriver(f, false);
+  const indexDecides = driver && !f.distinctOn.length && !hasAnyFilter({ ...f, data: f.data.filter((d) => d !== driver) });
+  const whole = indexDecides ? undefined : await wholeByDriver(store, f, testcaseIds, 'latest');
   if (whole) return pickLatest(whole.map((row) => ({ ...row, testcase: row.testcase.name, row })), f.distinctOn).map((c) => c.row);
   const { rest, ids, index } = await narrow(store, f);
   if (ids && !ids.length) return [];
