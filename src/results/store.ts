@@ -128,7 +128,7 @@ function paged<Q extends { limit(n: number): Q; offset(n: number): Q }>(qb: Q, f
  * from those ids, whose plans PostgreSQL can prepare once and reuse; a filter matching too many
  * results is left to the planner instead.
  */
-async function narrow(store: Store, f: ResultFilters): Promise<Narrowed> {
+async function narrow(store: Store, f: ResultFilters, cap = CANDIDATE_CAP): Promise<Narrowed> {
   const d = pickDriver(f, false);
   if (!d) return { rest: f };
   const rows = await store.db
@@ -136,9 +136,9 @@ async function narrow(store: Store, f: ResultFilters): Promise<Narrowed> {
     .select(['d.result_id', 'd.submit_time', 'd.testcase_id'])
     .where('d.key', '=', d.key)
     .where(store.dialect.inList(sql.ref('d.value'), d.values))
-    .limit(CANDIDATE_CAP + 1)
+    .limit(cap + 1)
     .execute();
-  if (rows.length > CANDIDATE_CAP) return { rest: f };
+  if (rows.length > cap) return { rest: f };
   const index = rows.map((r) => ({ id: Number(r.result_id), submit_time: Number(r.submit_time), testcase: r.testcase_id }));
   return { rest: { ...f, data: f.data.filter((x) => x !== d) }, ids: [...new Set(index.map((r) => r.id))], index };
 }
@@ -200,13 +200,12 @@ const matchesData = (row: ResultRow, filters: ResultFilters['data']) =>
 
 /**
  * The results passing `f`, read whole in one walk of the filter index from its single-valued
- * equality driver (`item=X`), when it has at most WHOLE_ROWS_CAP[use] candidates; undefined otherwise.
+ * equality driver (`item=X`), for /results/latest, when it has at most WHOLE_ROWS_CAP.latest candidates;
+ * undefined otherwise.
  * Other equality data filters are checked in memory; everything else is a per-row check in SQL.
  */
-async function wholeByDriver(
-  store: Store, f: ResultFilters, testcaseIds: number[] | undefined, use: 'page' | 'latest',
-): Promise<ResultRow[] | undefined> {
-  const cap = WHOLE_ROWS_CAP[use];
+async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number[] | undefined): Promise<ResultRow[] | undefined> {
+  const cap = WHOLE_ROWS_CAP.latest;
   const driver = pickDriver(f, true);
   if (!driver) return undefined;
   let q = store.db
@@ -221,7 +220,7 @@ async function wholeByDriver(
     if (f.since.end !== null) q = q.where('d.submit_time', '<=', f.since.end);
   }
   const sqlRest = { ...f, since: undefined, data: f.data.filter((d) => d.like) };
-  q = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes: use === 'page', probe: true, testcaseIds }) as unknown as typeof q;
+  q = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes: false, probe: true, testcaseIds }) as unknown as typeof q;
   const rows = await q.limit(cap + 1).execute();
   if (rows.length > cap) return undefined;
   const inMemory = f.data.filter((d) => d !== driver && !d.like);
@@ -235,7 +234,11 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
   // Several equality data filters: the driver's few candidates are read whole and checked in memory,
   // fewer pages touched than an index probe per candidate and key. One data filter: the index walk
   // below stops after one page instead.
-  const whole = f.data.length > 1 && f.data.every((d) => !d.like) ? await wholeByDriver(store, f, testcaseIds, 'page') : undefined;
+  // Counted on the index first: reading more candidates whole than the page needs would cost more
+  // than the index walk below saves.
+  const few = f.data.length > 1 && f.data.every((d) => !d.like) ? await narrow(store, f, WHOLE_ROWS_CAP.page) : undefined;
+  if (few?.ids && !few.ids.length) return [];
+  const whole = few?.ids ? await wholeCandidates(store, few.rest, few.ids, testcaseIds, true) : undefined;
   if (whole) {
     const dir = f.sort === 'asc' ? 1 : -1;
     whole.sort((a, b) => dir * (a.submit_time - b.submit_time || a.id - b.id));
@@ -318,7 +321,7 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
   // winners are read whole, fewer than all candidates when an item has many results.
   const driver = pickDriver(f, false);
   const indexDecides = driver && !f.distinctOn.length && !hasAnyFilter({ ...f, data: f.data.filter((d) => d !== driver) });
-  const whole = indexDecides ? undefined : await wholeByDriver(store, f, testcaseIds, 'latest');
+  const whole = indexDecides ? undefined : await wholeByDriver(store, f, testcaseIds);
   if (whole) return pickLatest(whole.map((row) => ({ ...row, testcase: row.testcase.name, row })), f.distinctOn).map((c) => c.row);
   const { rest, ids, index } = await narrow(store, f);
   if (ids && !ids.length) return [];
