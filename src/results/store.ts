@@ -199,10 +199,9 @@ const matchesData = (row: ResultRow, filters: ResultFilters['data']) =>
   filters.every((d) => row.data.some(([k, v]) => k === d.key && d.values.includes(v)));
 
 /**
- * The results passing `f`, read whole in one walk of the filter index from its single-valued
- * equality driver (`item=X`), for /results/latest, when it has at most WHOLE_ROWS_CAP.latest candidates;
- * undefined otherwise.
- * Other equality data filters are checked in memory; everything else is a per-row check in SQL.
+ * For /results/latest: the results passing `f`, read whole in one walk of the filter index from its
+ * single-valued equality driver (`item=X`) when it has at most WHOLE_ROWS_CAP.latest candidates,
+ * else undefined. Other equality data filters are checked in memory, everything else per row in SQL.
  */
 async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number[] | undefined): Promise<ResultRow[] | undefined> {
   const cap = WHOLE_ROWS_CAP.latest;
@@ -231,11 +230,9 @@ async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number
 export async function listResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
   const testcaseIds = await testcaseIdsOf(store, f);
   if (testcaseIds && !testcaseIds.length) return [];
-  // Several equality data filters: the driver's few candidates are read whole and checked in memory,
-  // fewer pages touched than an index probe per candidate and key. One data filter: the index walk
-  // below stops after one page instead.
-  // Counted on the index first: reading more candidates whole than the page needs would cost more
-  // than the index walk below saves.
+  // Several equality data filters and few candidates (counted on the filter index first): read them
+  // whole and check the other filters in memory, fewer pages than an index probe per candidate and
+  // key. Otherwise the index walk below, which stops after one page.
   const few = f.data.length > 1 && f.data.every((d) => !d.like) ? await narrow(store, f, WHOLE_ROWS_CAP.page) : undefined;
   if (few?.ids && !few.ids.length) return [];
   const whole = few?.ids ? await wholeCandidates(store, few.rest, few.ids, testcaseIds, true) : undefined;
@@ -314,6 +311,10 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
  * The newest result of every testcase in the filtered set (ties on the newest time all count), or with
  * `distinctOn` the newest per (testcase, value of each key), a missing key being a value of its own.
  */
+/** pickLatest over full rows, which it compares by testcase name. */
+const latestOf = (rows: ResultRow[], distinctOn: readonly string[]): ResultRow[] =>
+  pickLatest(rows.map((row) => ({ ...row, testcase: row.testcase.name, row })), distinctOn).map((c) => c.row);
+
 export async function latestResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
   const testcaseIds = await testcaseIdsOf(store, f);
   if (testcaseIds && !testcaseIds.length) return [];
@@ -322,18 +323,16 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
   const driver = pickDriver(f, false);
   const indexDecides = driver && !f.distinctOn.length && !hasAnyFilter({ ...f, data: f.data.filter((d) => d !== driver) });
   const whole = indexDecides ? undefined : await wholeByDriver(store, f, testcaseIds);
-  if (whole) return pickLatest(whole.map((row) => ({ ...row, testcase: row.testcase.name, row })), f.distinctOn).map((c) => c.row);
+  if (whole) return latestOf(whole, f.distinctOn);
   const { rest, ids, index } = await narrow(store, f);
   if (ids && !ids.length) return [];
-  if (index && !f.distinctOn.length && !hasAnyFilter(rest)) {
+  if (index && indexDecides) {
     // Everything that decides is in the filter index already: only the winners are read.
     return fetchByIds(store, pickLatest(index.map((c) => ({ ...c, data: [] })), []).map((w) => w.id));
   }
   if (ids) {
     // A bounded candidate set: read the candidates whole, pick in memory (src/results/latest.ts).
-    const rows = await wholeCandidates(store, rest, ids, testcaseIds, false);
-    const candidates = rows.map((row) => ({ ...row, testcase: row.testcase.name, row }));
-    return pickLatest(candidates, f.distinctOn).map((c) => c.row);
+    return latestOf(await wholeCandidates(store, rest, ids, testcaseIds, false), f.distinctOn);
   }
   const keys = f.distinctOn;
   let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, testcaseIds });
