@@ -4,7 +4,7 @@ import { resolveConfig, type Config } from '../config/config.ts';
 import { intOption } from './usage.ts';
 
 // The server's modules load only when it runs, so client commands (submit, query, --help) start fast.
-const server = () => Promise.all([import('prom-client'), import('../http/app.ts'), import('../results/outcomes.ts'), import('../store/connection.ts'), import('../store/migrate.ts'), import('../gating/service.ts'), import('../gating/policyLoader.ts')]);
+const server = () => Promise.all([import('prom-client'), import('../http/app.ts'), import('../results/outcomes.ts'), import('../store/connection.ts'), import('../store/migrate.ts'), import('../gating/service.ts'), import('../gating/policyLoader.ts'), import('pino')]);
 
 export function registerServe(program: Command): void {
   program
@@ -91,7 +91,7 @@ async function migrateOnce(config: Config): Promise<void> {
 }
 
 async function runWorker(config: Config): Promise<void> {
-  const [{ default: client }, { buildApp }, { allowedOutcomes }, { openStore }, { migrate }, { createGating, reloadPolicies }, { defaultPolicyDir }] =
+  const [{ default: client }, { buildApp }, { allowedOutcomes }, { openStore }, { migrate }, { createGating, reloadPolicies }, { defaultPolicyDir }, { pino }] =
     await server();
   const policyDir = config.policiesDir ?? defaultPolicyDir();
   const store = openStore(config.database, { poolSize: config.dbPoolSize });
@@ -110,7 +110,9 @@ async function runWorker(config: Config): Promise<void> {
     outcomes: allowedOutcomes(config.additionalOutcomes),
     maxLimit: config.maxLimit,
     bodyLimit: config.bodyLimit,
-    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    // Asynchronous stdout: lines written while a write is under way go out together in the next one,
+    // instead of one blocking write per request; pino flushes what is left when the process exits.
+    logger: { level: config.logLevel, redact: ['req.headers.authorization'], stream: pino.destination({ dest: 1, sync: false }) },
     auth: config.auth,
     metricsText: cluster.isWorker ? clusterMetrics : undefined,
     gating,

@@ -107,8 +107,6 @@ async function testcaseIdsOf(store: Store, f: ResultFilters): Promise<number[] |
 interface Narrowed {
   rest: ResultFilters;
   ids?: number[];
-  /** Time and testcase of each candidate, straight from the filter index. */
-  index?: { id: number; submit_time: number; testcase: number }[];
 }
 
 /** The equality data filter most likely to be selective: `item` when present, else the first one. */
@@ -133,14 +131,13 @@ async function narrow(store: Store, f: ResultFilters, cap = CANDIDATE_CAP): Prom
   if (!d) return { rest: f };
   const rows = await store.db
     .selectFrom('result_data as d')
-    .select(['d.result_id', 'd.submit_time', 'd.testcase_id'])
+    .select('d.result_id')
     .where('d.key', '=', d.key)
     .where(store.dialect.inList(sql.ref('d.value'), d.values))
     .limit(cap + 1)
     .execute();
   if (rows.length > cap) return { rest: f };
-  const index = rows.map((r) => ({ id: Number(r.result_id), submit_time: Number(r.submit_time), testcase: r.testcase_id }));
-  return { rest: { ...f, data: f.data.filter((x) => x !== d) }, ids: [...new Set(index.map((r) => r.id))], index };
+  return { rest: { ...f, data: f.data.filter((x) => x !== d) }, ids: [...new Set(rows.map((r) => Number(r.result_id)))] };
 }
 
 const RESULT_COLUMNS = [
@@ -257,13 +254,6 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
 
 type PageQuery = SelectQueryBuilder<any, any, { id: number }>;
 
-/** Full rows of the given results, newest first. */
-async function fetchByIds(store: Store, ids: number[]): Promise<ResultRow[]> {
-  if (!ids.length) return [];
-  const page = store.db.selectFrom('result as r').select('r.id').where(store.dialect.inList(sql.ref('r.id'), ids));
-  return fetchPage(store, page as unknown as PageQuery, 'desc');
-}
-
 async function fetchPage(store: Store, page: PageQuery, dir: 'asc' | 'desc'): Promise<ResultRow[]> {
   const rows = await store.db
     .selectFrom(page.as('p'))
@@ -307,29 +297,41 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
   return paged(page.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort), f) as unknown as PageQuery;
 }
 
-/**
- * The newest result of every testcase in the filtered set (ties on the newest time all count), or with
- * `distinctOn` the newest per (testcase, value of each key), a missing key being a value of its own.
- */
 /** pickLatest over full rows, which it compares by testcase name. */
 const latestOf = (rows: ResultRow[], distinctOn: readonly string[]): ResultRow[] =>
   pickLatest(rows.map((row) => ({ ...row, testcase: row.testcase.name, row })), distinctOn).map((c) => c.row);
 
+/**
+ * Latest per testcase when one data filter is the whole filter: the filter index ranks its entries
+ * by time per testcase on its own, and only the winners are read whole, in one query.
+ */
+async function latestOnIndex(store: Store, driver: ResultFilters['data'][number]): Promise<ResultRow[]> {
+  const ranked = store.db
+    .selectFrom('result_data as d')
+    .select(['d.result_id as id', sql<number>`rank() over (partition by d.testcase_id order by d.submit_time desc)`.as('rk')])
+    .where('d.key', '=', driver.key)
+    .where(store.dialect.inList(sql.ref('d.value'), driver.values));
+  // A result carrying two of the values is ranked twice, equally: distinct keeps it once.
+  const winners = store.db.selectFrom(ranked.as('x')).select('x.id').distinct().where('x.rk', '=', 1);
+  return fetchPage(store, winners as unknown as PageQuery, 'desc');
+}
+
+/**
+ * The newest result of every testcase in the filtered set (ties on the newest time all count), or with
+ * `distinctOn` the newest per (testcase, value of each key), a missing key being a value of its own.
+ */
 export async function latestResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
   const testcaseIds = await testcaseIdsOf(store, f);
   if (testcaseIds && !testcaseIds.length) return [];
-  // Without distinct keys or other filters, the filter index alone decides (below): only the
-  // winners are read whole, fewer than all candidates when an item has many results.
+  // Without distinct keys or other filters, the filter index alone decides (latestOnIndex): only
+  // the winners are read whole, fewer than all candidates when an item has many results.
   const driver = pickDriver(f, false);
   const indexDecides = driver && !f.distinctOn.length && !hasAnyFilter({ ...f, data: f.data.filter((d) => d !== driver) });
-  const whole = indexDecides ? undefined : await wholeByDriver(store, f, testcaseIds);
+  if (indexDecides) return latestOnIndex(store, driver);
+  const whole = await wholeByDriver(store, f, testcaseIds);
   if (whole) return latestOf(whole, f.distinctOn);
-  const { rest, ids, index } = await narrow(store, f);
+  const { rest, ids } = await narrow(store, f);
   if (ids && !ids.length) return [];
-  if (index && indexDecides) {
-    // Everything that decides is in the filter index already: only the winners are read.
-    return fetchByIds(store, pickLatest(index.map((c) => ({ ...c, data: [] })), []).map((w) => w.id));
-  }
   if (ids) {
     // A bounded candidate set: read the candidates whole, pick in memory (src/results/latest.ts).
     return latestOf(await wholeCandidates(store, rest, ids, testcaseIds, false), f.distinctOn);

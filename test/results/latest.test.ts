@@ -54,6 +54,15 @@ for (const kind of STORE_KINDS) {
         const res: { statusCode: number } = await app.inject({ method: "POST", url: "/api/v2.0/results", payload: body });
         assert.equal(res.statusCode, 201);
       }
+      // Results carrying one or both of two items, for a driver filter with several values.
+      const both = ['pkg-2', 'pkg-3'];
+      const rows: [string, string[], number][] = [
+        ['mv.0', both, 5], ['mv.0', ['pkg-2'], 4], ['mv.1', ['pkg-3'], 6], ['mv.1', both, 6], ['mv.2', ['pkg-2'], 3], ['mv.2', both, 2],
+      ];
+      for (const [testcase, item, s] of rows) {
+        const body = { testcase, outcome: 'PASSED', data: { item }, submit_time: 1_700_000_000_000 + s * 1000 };
+        assert.equal((await app.inject({ method: 'POST', url: '/api/v2.0/results', payload: body })).statusCode, 201);
+      }
     });
     after(() => app?.dispose());
 
@@ -84,5 +93,15 @@ for (const kind of STORE_KINDS) {
         assert.deepEqual(await get('testcases:like=tc.*'), memory);
       });
     }
+
+    it('several values of the only filter: a result carrying two of them is ranked once', async (t) => {
+      if (!app) return t.skip('PostgreSQL unavailable');
+      const get = async (q: string) => (await app!.inject({ url: `/api/v2.0/results/latest?${q}` })).json().data as { id: number }[];
+      const onIndex = await get('item=pkg-2,pkg-3');
+      assert.equal(onIndex.length, 4);
+      assert.equal(new Set(onIndex.map((r) => r.id)).size, onIndex.length);
+      assert.deepEqual(onIndex, await get('item:like=pkg-2,pkg-3'));
+      assert.deepEqual(onIndex, await get('item=pkg-2,pkg-3&since=1900-01-01T00:00:00'));
+    });
   });
 }
