@@ -39,6 +39,10 @@ describe('resultsdb serve', () => {
     assert.equal(answer.status, 201, answer.body);
     assert.equal(JSON.parse(answer.body).testcase.name, 't2');
     assert.equal(await exited, 0);
+    // One JSON log line per request on stdout, the last one (written just before exit) included.
+    const posts = srv.log().split('\n').filter((l) => l.startsWith('{"')).map((l) => JSON.parse(l))
+      .filter((l) => l.msg === 'request' && l.method === 'POST');
+    assert.deepEqual(posts.map((l) => l.status), [201, 201], srv.log());
     // Nothing acknowledged is lost: a new server on the same file has both results.
     const again = await startServer(['--database', `sqlite:${join(tmp, 'a.sqlite')}`, '--no-migrate']);
     const res = await (await fetch(`${again.url}/api/v2.0/results`)).json();
