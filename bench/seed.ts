@@ -1,6 +1,7 @@
 // The only place that knows how the bench writes the seeded data set into the schema: when the
 // schema gains tables (e.g. a "latest" projection), adapt this file alone.
 import pg from 'pg';
+import { dataJson } from '../src/results/serialize.ts';
 import {
   DATA_KEYS,
   GATED_ITEMS,
@@ -70,7 +71,7 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
         res.t.push(t);
         res.outcome.push(s.outcome);
         res.ref.push(s.ref_url);
-        res.data.push(JSON.stringify(DATA_KEYS.map((k, i) => [k, s.values[i]])));
+        res.data.push(dataJson(DATA_KEYS.map((k, i) => [k, s.values[i]!])));
         s.values.forEach((v, seq) => {
           data.id.push(id);
           data.seq.push(seq);

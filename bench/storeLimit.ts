@@ -1,6 +1,7 @@
 // What PostgreSQL alone sustains for one-result-per-transaction inserts from this process: the
 // ceiling that POST /results can approach but not pass, since the server does this work and more.
 import pg from 'pg';
+import { dataJson } from '../src/results/serialize.ts';
 import { DATA_KEYS, prng, syntheticResult } from './data.ts';
 
 export interface Stats {
@@ -51,7 +52,7 @@ export async function storeLimit(url: string, connections: number, durationS: nu
             const now = Date.now() * 1000;
             const res = await c.query({
               ...Q.result,
-              values: [tc.rows[0].id, now, s.outcome, s.ref_url, JSON.stringify(DATA_KEYS.map((k, i) => [k, s.values[i]])), '[]'],
+              values: [tc.rows[0].id, now, s.outcome, s.ref_url, dataJson(DATA_KEYS.map((k, i) => [k, s.values[i]!])), '[]'],
             });
             await c.query({ ...Q.data, values: [res.rows[0].id, now, tc.rows[0].id, ...DATA_KEYS.flatMap((k, i) => [k, s.values[i]])] });
             await c.query('COMMIT');

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError, sendJson } from '../http/errors.ts';
-import { callbackOf, sendJsonp } from '../http/jsonp.ts';
+import { objectText, jsonText } from '../http/json.ts';
+import { callbackOf, sendJsonp, sendJsonpText } from '../http/jsonp.ts';
 import { hostUrl } from '../http/links.ts';
 import { parseQuery } from '../http/querystring.ts';
 import { declareRoute } from '../http/routing.ts';
-import { serializeResult } from '../results/serialize.ts';
+import { resultsJson } from '../results/serialize.ts';
 import { serializeWaiver } from '../waivers/serialize.ts';
 import { answerJson, isSatisfied } from './answers.ts';
 import { DecisionError, type Decision } from './engine.ts';
@@ -44,7 +45,7 @@ function routes(app: FastifyInstance, gating: Gating): void {
         const decision = await makeDecision(gating, request).catch((e) => {
           throw e instanceof DecisionError ? new HttpError(e.status, e.message) : e;
         });
-        return sendJsonp(reply, 200, decisionJson(decision, hostUrl(req)), cb);
+        return sendJsonpText(reply, 200, decisionJson(decision, hostUrl(req)), cb);
       },
     },
   });
@@ -89,17 +90,18 @@ function routes(app: FastifyInstance, gating: Gating): void {
   app.get('/healthcheck', { schema: { hide: true } }, async (_req, reply) => reply.type('text/plain').send('Health check OK'));
 }
 
-function decisionJson(d: Decision, host: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    policies_satisfied: d.policies_satisfied,
-    summary: d.summary,
-    satisfied_requirements: d.answers.filter(isSatisfied).map(answerJson),
-    unsatisfied_requirements: d.answers.filter((a) => !isSatisfied(a)).map(answerJson),
+/** The decision as JSON text: verbose results are written as the results API writes them. */
+function decisionJson(d: Decision, host: string): string {
+  const out: Record<string, string> = {
+    policies_satisfied: jsonText(d.policies_satisfied),
+    summary: jsonText(d.summary),
+    satisfied_requirements: jsonText(d.answers.filter(isSatisfied).map(answerJson)),
+    unsatisfied_requirements: jsonText(d.answers.filter((a) => !isSatisfied(a)).map(answerJson)),
   };
-  if (d.applicable_policies) out.applicable_policies = d.applicable_policies;
-  if (d.results) out.results = d.results.map((r) => serializeResult(host, r));
-  if (d.waivers) out.waivers = d.waivers.map(serializeWaiver);
-  return out;
+  if (d.applicable_policies) out.applicable_policies = jsonText(d.applicable_policies);
+  if (d.results) out.results = resultsJson(host, d.results);
+  if (d.waivers) out.waivers = jsonText(d.waivers.map(serializeWaiver));
+  return objectText(out);
 }
 
 /** Greenwave's answers, parent-policy warning included. */

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { flaskJson } from './json.ts';
+import { flaskBody, flaskJson } from './json.ts';
 import { ValidationFailed } from './validation.ts';
 
 /** An error that is the client's to fix, answered with `{"message": ...}` and its status. */
@@ -10,9 +10,18 @@ export class HttpError extends Error {
 }
 
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
+  return sendBody(reply, status, flaskJson(body));
+}
+
+/** `text`: JSON text written ahead (see objectText), sent as flaskJson would send its value. */
+export function sendJsonText(reply: FastifyReply, status: number, text: string): FastifyReply {
+  return sendBody(reply, status, flaskBody(text));
+}
+
+function sendBody(reply: FastifyReply, status: number, body: string): FastifyReply {
   // Exactly Flask's content type, without a charset parameter: Fastify appends one to a string
   // payload with a JSON type, but leaves a Buffer's content type alone.
-  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(flaskJson(body)));
+  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(body));
 }
 
 /** Werkzeug's descriptions, so 4xx bodies read as upstream's `"<status line>: <description>"`. */

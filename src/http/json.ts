@@ -3,12 +3,27 @@
  * non-ASCII escaped as \uXXXX, and a trailing newline. Clients diff and cache these bodies.
  */
 export function flaskJson(value: unknown): string {
+  return flaskBody(jsonText(value));
+}
+
+/** Keys sorted at every level, compact: the JSON text of a value, before flaskBody's escaping. */
+export function jsonText(value: unknown): string {
   // The native stringifier writes keys in insertion order: give it objects whose keys are inserted
   // sorted (most of ours already are, and are used as they are). Integer-like keys, which JavaScript
   // always puts first, and non-plain objects take the explicit path.
   const sorted = inKeyOrder(value, 0);
-  const text = sorted === UNORDERABLE ? stringifySorted(value) : JSON.stringify(sorted) ?? 'null';
+  return sorted === UNORDERABLE ? stringifySorted(value) : JSON.stringify(sorted) ?? 'null';
+}
+
+/** A response body from JSON text: non-ASCII escaped as \uXXXX, and the trailing newline. */
+export function flaskBody(text: string): string {
   return asciiOnly(text) + '\n';
+}
+
+/** An object's JSON text from its members' JSON texts (some written ahead, as results are), keys sorted. */
+export function objectText(members: Record<string, string>): string {
+  const keys = Object.keys(members).sort(byCodePoint);
+  return '{' + keys.map((k) => JSON.stringify(k) + ':' + members[k]).join(',') + '}';
 }
 
 const UNORDERABLE = Symbol('unorderable');

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
-import { HttpError, sendJson } from './errors.ts';
-import { flaskJson } from './json.ts';
+import { HttpError, sendJsonText } from './errors.ts';
+import { flaskBody, jsonText } from './json.ts';
 import { first, type QueryPairs } from './querystring.ts';
 
 // Deliberate hardening: upstream echoes any callback, which lets a page inject script through it.
@@ -16,8 +16,13 @@ export function callbackOf(pairs: QueryPairs): string | null {
 
 /** JSON, or with a callback JSONP: `NAME(<json>)` as application/javascript. */
 export function sendJsonp(reply: FastifyReply, status: number, body: unknown, cb: string | null): FastifyReply {
-  if (!cb) return sendJson(reply, status, body);
-  const js = `${cb}(${flaskJson(body).replace(/\n$/, '')})`;
+  return sendJsonpText(reply, status, jsonText(body), cb);
+}
+
+/** sendJsonp for JSON text written ahead (see objectText). */
+export function sendJsonpText(reply: FastifyReply, status: number, text: string, cb: string | null): FastifyReply {
+  if (!cb) return sendJsonText(reply, status, text);
+  const js = `${cb}(${flaskBody(text).replace(/\n$/, '')})`;
   return reply.code(status).header('content-type', 'application/javascript; charset=utf-8').send(Buffer.from(js));
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { HttpError, sendJson, STATUS_MESSAGES } from '../http/errors.ts';
+import { HttpError, sendJson, sendJsonText, STATUS_MESSAGES } from '../http/errors.ts';
+import { objectText } from '../http/json.ts';
 import { hostUrl, pageLinks, requestUrl } from '../http/links.ts';
 import { firstList, parseQuery, type QueryPairs } from '../http/querystring.ts';
 import { declareRoute } from '../http/routing.ts';
@@ -10,7 +11,7 @@ import { verifyAuthorization } from '../auth/permissions.ts';
 import { parseLossless } from '../http/body.ts';
 import { hasAnyFilter, likePattern, parsePaging, parseResultFilters, type ResultFilters } from './filters.ts';
 import * as S from './schemas.ts';
-import { serializeGroup, serializeResult, serializeTestcase } from './serialize.ts';
+import { resultJson, resultsJson, serializeGroup, serializeTestcase } from './serialize.ts';
 import * as store from './store.ts';
 import { BadRequest, validateCreateGroup, validateCreateResult, validateCreateTestcase } from './validate.ts';
 
@@ -70,8 +71,8 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
     const rows = await store.listResults(db, f);
     const host = hostUrl(req);
     const { prev, next } = pageLinks(requestUrl(req), rows.length > f.limit);
-    const data = rows.slice(0, Math.max(f.limit, 0)).map((r) => serializeResult(host, r));
-    return sendJson(reply, 200, { data, next, prev });
+    const data = resultsJson(host, rows.slice(0, Math.max(f.limit, 0)));
+    return sendJsonText(reply, 200, objectText({ data, next: JSON.stringify(next), prev: JSON.stringify(prev) }));
   };
 
   declareRoute(app, `${V2}/results`, {
@@ -98,7 +99,7 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
           input.data = [...input.data.filter(([k]) => k !== 'username'), ['username', identity.user]];
         }
         const row = await store.createResult(db, input, opts.afterResultInsert);
-        return sendJson(reply, 201, serializeResult(hostUrl(req), row));
+        return sendJsonText(reply, 201, resultJson(hostUrl(req), row));
       },
     },
   });
@@ -117,7 +118,7 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
         }
         const host = hostUrl(req);
         const rows = await store.latestResults(db, f);
-        return sendJson(reply, 200, { data: rows.map((r) => serializeResult(host, r)) });
+        return sendJsonText(reply, 200, objectText({ data: resultsJson(host, rows) }));
       },
     },
   });
@@ -130,7 +131,7 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
         const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
         const row = Number.isSafeInteger(id) ? await store.getResult(db, id) : undefined;
         if (!row) throw new HttpError(404, 'Result not found');
-        return sendJson(reply, 200, serializeResult(hostUrl(req), row));
+        return sendJsonText(reply, 200, resultJson(hostUrl(req), row));
       },
     },
   });

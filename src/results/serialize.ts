@@ -1,5 +1,5 @@
 import { quotePath } from '../http/links.ts';
-import type { Group, Result, Testcase } from './schemas.ts';
+import type { Group, Testcase } from './schemas.ts';
 import { formatTime } from './times.ts';
 
 /** Rows as the store returns them, and their wire forms (ResultsDB v2.0 shapes). */
@@ -12,12 +12,17 @@ export interface ResultRow {
   note: string | null;
   ref_url: string | null;
   testcase: TestcaseRow;
-  data: [string, string][];
+  /** (key, value) in submission order; a key may repeat. */
+  readonly data: [string, string][];
+  /** `data` already in its wire form (dataJson), as stored: written out as it is. */
+  dataJson?: string;
   groups: string[];
 }
 
+const testcaseHref = (host: string, name: string) => `${host}/api/v2.0/testcases/${quotePath(name)}`;
+
 export function serializeTestcase(host: string, t: TestcaseRow): Testcase {
-  return { href: `${host}/api/v2.0/testcases/${quotePath(t.name)}`, name: t.name, ref_url: t.ref_url };
+  return { href: testcaseHref(host, t.name), name: t.name, ref_url: t.ref_url };
 }
 
 export function serializeGroup(host: string, g: GroupRow): Group {
@@ -33,23 +38,52 @@ export function serializeGroup(host: string, g: GroupRow): Group {
 }
 
 const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+const q = JSON.stringify;
 
-export function serializeResult(host: string, r: ResultRow): Result {
-  // No prototype: a data key named "__proto__" must stay an ordinary key.
-  // Keys inserted in sorted order, so the response writer needs no sorting of its own; the sort is
-  // stable, so the values of one key keep their order.
-  const pairs = r.data.length > 1 ? [...r.data].sort(byKey) : r.data;
-  const data: Record<string, string[]> = Object.create(null);
-  for (const [k, v] of pairs) (data[k] ??= []).push(v);
-  return {
-    data,
-    groups: r.groups,
-    href: `${host}/api/v2.0/results/${r.id}`,
-    id: r.id,
-    note: r.note,
-    outcome: r.outcome,
-    ref_url: r.ref_url,
-    submit_time: formatTime(r.submit_time),
-    testcase: serializeTestcase(host, r.testcase),
-  };
+/**
+ * A result's `data` in its wire form: an object of value lists, keys sorted, the values of a key in
+ * submission order (the sort is stable). Written by hand: an object would put integer-like keys first.
+ * Results are immutable, so the store keeps this text and pages are written without rebuilding it.
+ */
+export function dataJson(pairs: readonly [string, string][]): string {
+  if (!pairs.length) return '{}';
+  const sorted = pairs.length > 1 ? [...pairs].sort(byKey) : pairs;
+  let out = '{';
+  let prev: string | undefined;
+  for (const [k, v] of sorted) {
+    if (k === prev) out += ',' + q(v);
+    else out += (prev === undefined ? '' : '],') + q(k) + ':[' + q(v);
+    prev = k;
+  }
+  return out + ']}';
 }
+
+/** The (key, value) pairs of a dataJson text. */
+export function pairsOf(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  const obj = JSON.parse(text) as Record<string, string[]>;
+  for (const k of Object.keys(obj)) for (const v of obj[k]!) out.push([k, v]);
+  return out;
+}
+
+/**
+ * One result as JSON text, exactly what flaskJson writes for its ResultsDB v2.0 object (keys sorted,
+ * compact) but before the ASCII escaping, which the response body gets as a whole (flaskBody).
+ */
+export function resultJson(host: string, r: ResultRow): string {
+  return (
+    '{"data":' + (r.dataJson ?? dataJson(r.data)) +
+    ',"groups":' + q(r.groups) +
+    ',"href":' + q(`${host}/api/v2.0/results/${r.id}`) +
+    ',"id":' + r.id +
+    ',"note":' + q(r.note) +
+    ',"outcome":' + q(r.outcome) +
+    ',"ref_url":' + q(r.ref_url) +
+    ',"submit_time":' + q(formatTime(r.submit_time)) +
+    ',"testcase":{"href":' + q(testcaseHref(host, r.testcase.name)) + ',"name":' + q(r.testcase.name) + ',"ref_url":' + q(r.testcase.ref_url) +
+    '}}'
+  );
+}
+
+/** A list of results as JSON text (see resultJson). */
+export const resultsJson = (host: string, rows: readonly ResultRow[]): string => '[' + rows.map((r) => resultJson(host, r)).join(',') + ']';

@@ -4,7 +4,7 @@ import type { Database } from '../store/schema.ts';
 import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
 import { hasAnyFilter, type ResultFilters } from './filters.ts';
 import { pickLatest } from './latest.ts';
-import type { GroupRow, ResultRow, TestcaseRow } from './serialize.ts';
+import { dataJson, pairsOf, type GroupRow, type ResultRow, type TestcaseRow } from './serialize.ts';
 
 type DB = Database & { r: Database['result'] };
 type ResultQuery<O> = SelectQueryBuilder<DB, 'r', O>;
@@ -157,6 +157,8 @@ type RawRow = {
 };
 
 function toResultRow(r: RawRow): ResultRow {
+  // Pages write dataJson as it is; only filters, "latest" and decisions need the pairs.
+  let data: [string, string][] | undefined;
   return {
     id: Number(r.id),
     submit_time: Number(r.submit_time),
@@ -164,7 +166,10 @@ function toResultRow(r: RawRow): ResultRow {
     note: r.note,
     ref_url: r.ref_url,
     testcase: { name: r.name, ref_url: r.tc_ref_url },
-    data: JSON.parse(r.data_json),
+    dataJson: r.data_json,
+    get data() {
+      return (data ??= pairsOf(r.data_json));
+    },
     groups: JSON.parse(r.groups_json),
   };
 }
@@ -399,6 +404,7 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
   const name = input.testcase.name;
   // A testcase named without a new ref_url needs only its id, which never changes once committed.
   const cachedId = Object.hasOwn(input.testcase, 'ref_url') ? undefined : known.get(name);
+  const dataJsonText = dataJson(input.data);
   const row = await store.db.transaction().execute(async (trx) => {
     const testcase = cachedId === undefined ? await upsertTestcase(trx, input.testcase, 'key-present') : { id: cachedId, name };
     for (const g of input.groups) await upsertGroup(trx, g, 'key-present');
@@ -410,7 +416,7 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
         outcome: input.outcome,
         note: input.note,
         ref_url: input.ref_url,
-        data_json: JSON.stringify(input.data),
+        data_json: dataJsonText,
         groups_json: JSON.stringify(input.groups.map((g) => g.uuid)),
       })
       // The testcase's current ref_url comes back with the insert, as upstream re-read it.
@@ -436,6 +442,7 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
       ref_url: input.ref_url,
       testcase: { name, ref_url: tc_ref_url ?? null },
       data: input.data,
+      dataJson: dataJsonText,
       groups: input.groups.map((g) => g.uuid),
     };
     if (afterInsert) await afterInsert(trx, row);

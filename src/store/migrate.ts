@@ -2,11 +2,13 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './connection.ts';
 import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_waivers_tokens.ts';
+import * as m003 from './migrations/003_data_wire_form.ts';
 
 /** Versioned migrations, applied in name order; each receives the dialect so DDL differences stay here. */
 const MIGRATIONS: Record<string, { up: typeof m001.up }> = {
   '001_initial': m001,
   '002_waivers_tokens': m002,
+  '003_data_wire_form': m003,
 };
 
 export async function migrate(store: Store): Promise<string[]> {

@@ -12,7 +12,7 @@ export interface Database {
     outcome: string;
     note: string | null;
     ref_url: string | null;
-    /** JSON array of [key, value] pairs in the order sent; the filters use result_data. */
+    /** `data` in its wire form (results/serialize.ts dataJson): sorted keys, values in the order sent. The filters use result_data. */
     data_json: string;
     /** JSON array of group uuids in the order sent. */
     groups_json: string;

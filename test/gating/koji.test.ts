@@ -228,12 +228,13 @@ describe('KojiClient failures', () => {
   it('a timeout is retried up to `retries` attempts, then a 504', async () => {
     const k = await startFakeKoji({ delayMs: 2000, builds: { 'bash-1-1': { source: 'x' } } });
     try {
-      const fact = await new KojiClient({ url: k.url, timeoutMs: 50, retries: 3 }).getBuild('bash-1-1');
+      // 300 ms, not less: on a loaded machine a shorter wait can end before the server has read the call.
+      const fact = await new KojiClient({ url: k.url, timeoutMs: 300, retries: 3 }).getBuild('bash-1-1');
       assert.deepEqual(fact, {
-        kind: 'error', status: 504, message: `Timeout connecting to upstream server: ${k.url} did not answer within 50 ms`,
+        kind: 'error', status: 504, message: `Timeout connecting to upstream server: ${k.url} did not answer within 300 ms`,
       });
       assert.equal(k.calls.length, 3);
-      await new KojiClient({ url: k.url, timeoutMs: 50, retries: 1 }).getBuild('bash-1-1');
+      await new KojiClient({ url: k.url, timeoutMs: 300, retries: 1 }).getBuild('bash-1-1');
       assert.equal(k.calls.length, 4);
     } finally {
       await k.close();

@@ -179,7 +179,7 @@ for (const kind of STORE_KINDS) {
       app = await testApp(kind);
       // Written straight into the store: 1001 POSTs would only slow the suite down.
       const { id } = await app.store.db.insertInto('testcase').values({ name: 'bulk', ref_url: null }).returning('id').executeTakeFirstOrThrow();
-      const rows = Array.from({ length: 1001 }, (_, i) => ({ testcase_id: Number(id), submit_time: 1_600_000_000_000_000 + i * 1000, outcome: 'PASSED', note: null, ref_url: null, data_json: '[]', groups_json: '[]' }));
+      const rows = Array.from({ length: 1001 }, (_, i) => ({ testcase_id: Number(id), submit_time: 1_600_000_000_000_000 + i * 1000, outcome: 'PASSED', note: null, ref_url: null, data_json: '{}', groups_json: '[]' }));
       for (let i = 0; i < rows.length; i += 250) await app.store.db.insertInto('result').values(rows.slice(i, i + 250)).execute();
     });
     after(() => app?.dispose());

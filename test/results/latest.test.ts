@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pickLatest } from '../../src/results/latest.ts';
 import type { ResultRow } from '../../src/results/serialize.ts';
+import { seededRandom } from '../helpers/random.ts';
 import { postgresAvailable, STORE_KINDS, testApp, type TestApp } from '../helpers/stores.ts';
 
 const row = (id: number, tc: string, t: number, data: [string, string][] = []): ResultRow => ({
@@ -36,14 +37,7 @@ for (const kind of STORE_KINDS) {
     before(async () => {
       if (kind === 'postgres' && !(await postgresAvailable())) return;
       app = await testApp(kind);
-      let seed = 7;
-      // xorshift32: deterministic, so a failure replays.
-      const rnd = (n: number) => {
-        seed ^= seed << 13;
-        seed ^= seed >>> 17;
-        seed ^= seed << 5;
-        return (seed >>> 0) % n;
-      };
+      const rnd = seededRandom(7);
       for (let i = 0; i < 80; i++) {
         const data: Record<string, unknown> = { item: 'pkg-1', type: 'koji_build' };
         if (rnd(4)) data.scenario = `s${rnd(3)}`;

@@ -40,7 +40,7 @@ for (const kind of STORE_KINDS) {
       const db = app.store.db;
       const tc = await db.insertInto('testcase').values({ name: 'later.tc', ref_url: null }).returning('id').executeTakeFirstOrThrow();
       const r = await db.insertInto('result')
-        .values({ testcase_id: tc.id, submit_time: 1_700_000_100_000_000, outcome: 'PASSED', note: null, ref_url: null, data_json: '[]', groups_json: '[]' })
+        .values({ testcase_id: tc.id, submit_time: 1_700_000_100_000_000, outcome: 'PASSED', note: null, ref_url: null, data_json: '{}', groups_json: '[]' })
         .returning('id').executeTakeFirstOrThrow();
       const page = await get('/api/v2.0/results?testcases=later.tc');
       assert.deepEqual(page.data.map((x: { id: number }) => x.id), [Number(r.id)]);
