@@ -228,16 +228,44 @@ async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number
   return rows.map((r) => toResultRow(r as RawRow)).filter((row) => matchesData(row, inMemory));
 }
 
+/**
+ * The results passing `f`, read whole in one query when its equality driver has at most `cap`
+ * candidates, counted in the same query so that nothing is read whole beyond the cap. Other equality
+ * data filters are checked in memory, everything else in SQL. Undefined when nothing came back (more
+ * candidates than the cap, or none passing the SQL filters): the caller's general path then decides.
+ */
+async function wholeIfFew(store: Store, f: ResultFilters, testcaseIds: number[] | undefined, cap: number): Promise<ResultRow[] | undefined> {
+  const driver = pickDriver(f, false);
+  if (!driver) return undefined;
+  let q = store.db
+    .with('c', (db) =>
+      db.selectFrom('result_data as d').select('d.result_id as id')
+        .where('d.key', '=', driver.key).where(store.dialect.inList(sql.ref('d.value'), driver.values)).limit(cap + 1),
+    )
+    .selectFrom('result as r')
+    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
+    .select(RESULT_COLUMNS)
+    .where('r.id', 'in', (eb) => eb.selectFrom('c').select('c.id'))
+    .where((eb) => eb(eb.selectFrom('c').select(eb.fn.countAll().as('n')), '<=', cap))
+    // Never more rows than candidates; the limit also steers PostgreSQL's generic plan to index lookups.
+    .limit(cap + 1);
+  const sqlRest = { ...f, data: f.data.filter((d) => d.like) };
+  q = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { probe: true, testcaseIds }) as unknown as typeof q;
+  const rows = await q.execute();
+  if (!rows.length) return undefined;
+  const inMemory = f.data.filter((d) => d !== driver && !d.like);
+  return rows.map((r) => toResultRow(r as RawRow)).filter((row) => matchesData(row, inMemory));
+}
+
 /** One page of results plus one extra row, which only tells whether a next page exists. */
 export async function listResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
   const testcaseIds = await testcaseIdsOf(store, f);
   if (testcaseIds && !testcaseIds.length) return [];
-  // Several equality data filters and few candidates (counted on the filter index first): read them
-  // whole and check the other filters in memory, fewer pages than an index probe per candidate and
-  // key. Otherwise the index walk below, which stops after one page.
-  const few = f.data.length > 1 && f.data.every((d) => !d.like) ? await narrow(store, f, WHOLE_ROWS_CAP.page) : undefined;
-  if (few?.ids && !few.ids.length) return [];
-  const whole = few?.ids ? await wholeCandidates(store, few.rest, few.ids, testcaseIds, true) : undefined;
+  // Several equality data filters and few candidates: read them whole and check the other filters in
+  // memory, fewer pages than an index probe per candidate and key. Otherwise the index walk below,
+  // which stops after one page.
+  const several = f.data.length > 1 && f.data.every((d) => !d.like);
+  const whole = several ? await wholeIfFew(store, f, testcaseIds, WHOLE_ROWS_CAP.page) : undefined;
   if (whole) {
     const dir = f.sort === 'asc' ? 1 : -1;
     whole.sort((a, b) => dir * (a.submit_time - b.submit_time || a.id - b.id));

@@ -62,7 +62,8 @@ for (const kind of STORE_KINDS) {
 
     // /results too: the filter-index walk (item=…) and the planner's path (item:like=…) must agree.
     for (const q of ['', '&arch=noarch', '&outcome=PASSED', '&testcases=tc.1,tc.2', '&testcases:like=tc.*&scenario=s1',
-      '&since=2023-11-14T22:13:22,2023-11-14T22:13:24', '&arch=x86_64&scenario:like=s*', '&_sort=asc:submit_time', '&groups=nogroup']) {
+      '&since=2023-11-14T22:13:22,2023-11-14T22:13:24', '&arch=x86_64&scenario:like=s*', '&_sort=asc:submit_time', '&groups=nogroup',
+      '&arch=noarch&outcome=FAILED', '&arch=nope', '&arch=x86_64&type=koji_build&outcome=PASSED']) {
       it(`/results pages agree for ${q || 'item only'}`, async (t) => {
         if (!app) return t.skip('PostgreSQL unavailable');
         for (const page of ['&limit=7', '&limit=7&page=1', '&limit=7&page=3', '&limit=1000']) {
