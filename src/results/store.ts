@@ -200,6 +200,20 @@ async function wholeCandidates(
 const matchesData = (row: ResultRow, filters: ResultFilters['data']) =>
   filters.every((d) => row.data.some(([k, v]) => k === d.key && d.values.includes(v)));
 
+/** Whole rows of the results carrying the single-valued `driver`, within `f.since`, from the filter index. */
+function driverRows(store: Store, driver: ResultFilters['data'][number], f: ResultFilters) {
+  const q = store.db
+    .selectFrom('result_data as d')
+    .innerJoin('result as r', 'r.id', 'd.result_id')
+    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
+    .select(RESULT_COLUMNS)
+    .where('d.key', '=', driver.key)
+    .where('d.value', '=', driver.values[0]);
+  if (!f.since) return q;
+  const from = q.where('d.submit_time', '>=', f.since.start);
+  return f.since.end === null ? from : from.where('d.submit_time', '<=', f.since.end);
+}
+
 /**
  * For /results/latest: the results passing `f`, read whole in one walk of the filter index from its
  * single-valued equality driver (`item=X`) when it has at most WHOLE_ROWS_CAP.latest candidates,
@@ -209,17 +223,7 @@ async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number
   const cap = WHOLE_ROWS_CAP.latest;
   const driver = pickDriver(f, true);
   if (!driver) return undefined;
-  let q = store.db
-    .selectFrom('result_data as d')
-    .innerJoin('result as r', 'r.id', 'd.result_id')
-    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
-    .select(RESULT_COLUMNS)
-    .where('d.key', '=', driver.key)
-    .where('d.value', '=', driver.values[0]);
-  if (f.since) {
-    q = q.where('d.submit_time', '>=', f.since.start);
-    if (f.since.end !== null) q = q.where('d.submit_time', '<=', f.since.end);
-  }
+  let q = driverRows(store, driver, f);
   const sqlRest = { ...f, since: undefined, data: f.data.filter((d) => d.like) };
   q = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes: false, probe: true, testcaseIds }) as unknown as typeof q;
   const rows = await q.limit(cap + 1).execute();
@@ -257,20 +261,65 @@ async function wholeIfFew(store: Store, f: ResultFilters, testcaseIds: number[] 
   return rows.map((r) => toResultRow(r as RawRow)).filter((row) => matchesData(row, inMemory));
 }
 
+/** A page of a multi-valued driver's few candidates (wholeIfFew), sorted in memory. */
+async function pageOfFew(store: Store, f: ResultFilters, testcaseIds: number[] | undefined): Promise<ResultRow[] | undefined> {
+  const whole = await wholeIfFew(store, f, testcaseIds, WHOLE_ROWS_CAP.page);
+  if (!whole) return undefined;
+  const dir = f.sort === 'asc' ? 1 : -1;
+  whole.sort((a, b) => dir * (a.submit_time - b.submit_time || a.id - b.id));
+  const limit = Math.max(f.limit, 0);
+  return whole.slice(f.page * limit, f.page * limit + limit + 1);
+}
+
+/** Candidates read whole per batch by pageByBatches: 700 at most before the index walk takes over. */
+const BATCHES = [100, 200, 400];
+
+/**
+ * A page for a single-valued equality driver (`item=X`) and other equality data filters: the driver's
+ * candidates are read whole in the filter index's time order, a batch at a time, and every other
+ * filter (data, outcome, testcase names, groups) is checked on the row, until the page is full or the
+ * candidates run out. Undefined when a `:like` filter needs SQL, or the batches did not fill the page
+ * (rare matches among many candidates): the index walk with per-candidate probes then answers.
+ */
+async function pageByBatches(store: Store, f: ResultFilters): Promise<ResultRow[] | undefined> {
+  const driver = pickDriver(f, true);
+  if (!driver || f.testcasesLike.length || f.data.some((d) => d.like)) return undefined;
+  const others = f.data.filter((d) => d !== driver);
+  const passes = (row: ResultRow) =>
+    (!f.outcomes.length || f.outcomes.includes(row.outcome)) &&
+    (!f.testcases.length || f.testcases.includes(row.testcase.name)) &&
+    (!f.groups.length || row.groups.some((g) => f.groups.includes(g))) &&
+    matchesData(row, others);
+  const limit = Math.max(f.limit, 0);
+  const wanted = f.page * limit + limit + 1;
+  const found: ResultRow[] = [];
+  let after: { t: number; id: number } | undefined;
+  for (const size of BATCHES) {
+    let q = driverRows(store, driver, f);
+    // Keyset: the next batch starts after the last candidate of this one.
+    if (after) q = q.where(sql<SqlBool>`(d.submit_time, d.result_id) ${sql.raw(f.sort === 'asc' ? '>' : '<')} (${after.t}, ${after.id})`);
+    const rows = await q.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort).limit(size).execute();
+    for (const raw of rows) {
+      const row = toResultRow(raw as RawRow);
+      if (passes(row)) found.push(row);
+    }
+    if (found.length >= wanted || rows.length < size) return found.slice(f.page * limit, wanted);
+    const last = rows.at(-1)!;
+    after = { t: Number(last.submit_time), id: Number(last.id) };
+  }
+  return undefined;
+}
+
 /** One page of results plus one extra row, which only tells whether a next page exists. */
 export async function listResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
   const testcaseIds = await testcaseIdsOf(store, f);
   if (testcaseIds && !testcaseIds.length) return [];
-  // Several equality data filters and few candidates: read them whole and check the other filters in
-  // memory, fewer pages than an index probe per candidate and key. Otherwise the index walk below,
+  // Several equality data filters: candidates read whole and checked in memory, fewer pages than an
+  // index probe per candidate and key. Otherwise, or when that does not pay, the index walk below,
   // which stops after one page.
-  const several = f.data.length > 1 && f.data.every((d) => !d.like);
-  const whole = several ? await wholeIfFew(store, f, testcaseIds, WHOLE_ROWS_CAP.page) : undefined;
-  if (whole) {
-    const dir = f.sort === 'asc' ? 1 : -1;
-    whole.sort((a, b) => dir * (a.submit_time - b.submit_time || a.id - b.id));
-    const limit = Math.max(f.limit, 0);
-    return whole.slice(f.page * limit, f.page * limit + limit + 1);
+  if (f.data.length > 1 && f.data.every((d) => !d.like)) {
+    const page = pickDriver(f, true) ? await pageByBatches(store, f) : await pageOfFew(store, f, testcaseIds);
+    if (page) return page;
   }
   const byIndex = indexedPage(store, f, testcaseIds);
   if (byIndex) return fetchPage(store, byIndex, f.sort);
