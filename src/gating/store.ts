@@ -1,6 +1,6 @@
 import type { Store } from '../store/connection.ts';
 import type { ResultFilters } from '../results/filters.ts';
-import { latestResults } from '../results/store.ts';
+import { latestResultsOfEach } from '../results/store.ts';
 import type { ResultRow } from '../results/serialize.ts';
 import { toWaiverRow } from '../waivers/store.ts';
 import type { WaiverRow } from '../waivers/serialize.ts';
@@ -16,16 +16,12 @@ const SINCE_1900 = Date.UTC(1900, 0, 1) * 1000;
  * type (distinct on scenario, architecture and variant), concatenated as Greenwave does.
  */
 export async function latestResultsOf(store: Store, subjects: readonly Subject[], when: number | null): Promise<Map<string, ResultRow[]>> {
-  const out = new Map<string, ResultRow[]>();
-  await Promise.all(
-    subjects.map(async (s) => {
-      const key = subjectKey(s);
-      if (out.has(key)) return;
-      out.set(key, []);
-      const blocks = await Promise.all(resultQueries(s).map((q) => latestResults(store, filtersFor(q, when))));
-      out.set(key, blocks.flat());
-    }),
-  );
+  const unique = new Map(subjects.map((s) => [subjectKey(s), s]));
+  // Every result query of every subject, answered together; each subject's blocks in query order.
+  const queries = [...unique].flatMap(([key, s]) => resultQueries(s).map((q) => ({ key, filters: filtersFor(q, when) })));
+  const blocks = await latestResultsOfEach(store, queries.map((q) => q.filters));
+  const out = new Map<string, ResultRow[]>([...unique.keys()].map((key) => [key, []]));
+  queries.forEach((q, i) => out.get(q.key)!.push(...blocks[i]!));
   return out;
 }
 

@@ -448,6 +448,54 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
   return rows.map(toResultRow);
 }
 
+/**
+ * latestResults for several filter sets at once (a decision's result queries, for every subject): when
+ * each has a single-valued equality driver, other filters only equality data filters, and all share
+ * one `since`, their candidates are read whole in one walk of the filter index, then split and picked
+ * per set. Any other shape, or more than WHOLE_ROWS_CAP.latest candidates, runs latestResults per set.
+ */
+export async function latestResultsOfEach(store: Store, fs: readonly ResultFilters[]): Promise<ResultRow[][]> {
+  const drivers = fs.map((f) => pickDriver(f, true));
+  const since = fs[0]?.since;
+  const simple = fs.every((f, i) =>
+    drivers[i] && !f.outcomes.length && !f.groups.length && !f.testcases.length && !f.testcasesLike.length &&
+    f.data.every((d) => !d.like) && f.since?.start === since?.start && f.since?.end === since?.end);
+  const whole = simple && fs.length > 1 ? await wholeByDrivers(store, drivers as NonNullable<(typeof drivers)[number]>[], since) : undefined;
+  if (!whole) return Promise.all(fs.map((f) => latestResults(store, f)));
+  return fs.map((f, i) => {
+    const driver = drivers[i]!;
+    const others = f.data.filter((d) => d !== driver);
+    const mine = whole.filter((w) => w.key === driver.key && w.value === driver.values[0] && matchesData(w.row, others));
+    return latestOf(mine.map((w) => w.row), f.distinctOn);
+  });
+}
+
+/** Whole rows carrying any of the single-valued drivers, each with the driver (key, value) it was found by. */
+async function wholeByDrivers(
+  store: Store, drivers: ResultFilters['data'], since: ResultFilters['since'],
+): Promise<{ key: string; value: string; row: ResultRow }[] | undefined> {
+  const cap = WHOLE_ROWS_CAP.latest;
+  const { inList } = store.dialect;
+  // Every key with every value: a superset when they differ (checked below), one statement text for all.
+  let q = store.db
+    .selectFrom('result_data as d')
+    .innerJoin('result as r', 'r.id', 'd.result_id')
+    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
+    .select([...RESULT_COLUMNS, 'd.key as driver_key', 'd.value as driver_value'])
+    .where(inList(sql.ref('d.key'), [...new Set(drivers.map((d) => d.key))]))
+    .where(inList(sql.ref('d.value'), [...new Set(drivers.map((d) => d.values[0]!))]));
+  if (since) {
+    q = q.where('d.submit_time', '>=', since.start);
+    if (since.end !== null) q = q.where('d.submit_time', '<=', since.end);
+  }
+  const rows = await q.limit(cap + 1).execute();
+  if (rows.length > cap) return undefined;
+  const wanted = new Set(drivers.map((d) => JSON.stringify([d.key, d.values[0]])));
+  return rows
+    .filter((r) => wanted.has(JSON.stringify([r.driver_key, r.driver_value])))
+    .map((r) => ({ key: r.driver_key, value: r.driver_value, row: toResultRow(r as RawRow) }));
+}
+
 export async function getResult(store: Store, id: number): Promise<ResultRow | undefined> {
   const row = await store.db
     .selectFrom('result as r')
