@@ -126,7 +126,7 @@ function paged<Q extends { limit(n: number): Q; offset(n: number): Q }>(qb: Q, f
  * from those ids, whose plans PostgreSQL can prepare once and reuse; a filter matching too many
  * results is left to the planner instead.
  */
-async function narrow(store: Store, f: ResultFilters, cap = CANDIDATE_CAP): Promise<Narrowed> {
+async function narrow(store: Store, f: ResultFilters): Promise<Narrowed> {
   const d = pickDriver(f, false);
   if (!d) return { rest: f };
   const rows = await store.db
@@ -134,9 +134,9 @@ async function narrow(store: Store, f: ResultFilters, cap = CANDIDATE_CAP): Prom
     .select('d.result_id')
     .where('d.key', '=', d.key)
     .where(store.dialect.inList(sql.ref('d.value'), d.values))
-    .limit(cap + 1)
+    .limit(CANDIDATE_CAP + 1)
     .execute();
-  if (rows.length > cap) return { rest: f };
+  if (rows.length > CANDIDATE_CAP) return { rest: f };
   return { rest: { ...f, data: f.data.filter((x) => x !== d) }, ids: [...new Set(rows.map((r) => Number(r.result_id)))] };
 }
 
@@ -182,15 +182,14 @@ function toResultRow(r: RawRow): ResultRow {
 const WHOLE_ROWS_CAP = { page: 100, latest: 2000 };
 
 /**
- * The candidates `ids` that pass `rest`, read whole. Equality data filters are checked on the data
- * read anyway, instead of an index probe per candidate; every other filter is SQL.
+ * The candidates `ids` that pass `rest` (outcome aside: /results/latest ignores it), read whole.
+ * Equality data filters are checked on the data read anyway, instead of an index probe per candidate;
+ * every other filter is SQL.
  */
-async function wholeCandidates(
-  store: Store, rest: ResultFilters, ids: number[], testcaseIds: number[] | undefined, outcomes: boolean,
-): Promise<ResultRow[]> {
+async function wholeCandidates(store: Store, rest: ResultFilters, ids: number[], testcaseIds: number[] | undefined): Promise<ResultRow[]> {
   const inMemory = rest.data.filter((d) => !d.like);
   const sqlRest = { ...rest, data: rest.data.filter((d) => d.like) };
-  const rows = await applyFilters(store.db.selectFrom('result as r'), sqlRest, store.dialect, { outcomes, ids, testcaseIds })
+  const rows = await applyFilters(store.db.selectFrom('result as r'), sqlRest, store.dialect, { outcomes: false, ids, testcaseIds })
     .innerJoin('testcase as t', 't.id', 'r.testcase_id')
     .select(RESULT_COLUMNS)
     .execute();
@@ -418,7 +417,7 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
   if (ids && !ids.length) return [];
   if (ids) {
     // A bounded candidate set: read the candidates whole, pick in memory (src/results/latest.ts).
-    return latestOf(await wholeCandidates(store, rest, ids, testcaseIds, false), f.distinctOn);
+    return latestOf(await wholeCandidates(store, rest, ids, testcaseIds), f.distinctOn);
   }
   const keys = f.distinctOn;
   let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, testcaseIds });
