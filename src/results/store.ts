@@ -199,18 +199,21 @@ async function wholeCandidates(store: Store, rest: ResultFilters, ids: number[],
 const matchesData = (row: ResultRow, filters: ResultFilters['data']) =>
   filters.every((d) => row.data.some(([k, v]) => k === d.key && d.values.includes(v)));
 
-/** Whole rows of the results carrying the single-valued `driver`, within `f.since`, from the filter index. */
-function driverRows(store: Store, driver: ResultFilters['data'][number], f: ResultFilters) {
+/** Whole rows joined to filter index entries `d` within `since`; the caller says which (key, value) entries. */
+function indexedRows(store: Store, since: ResultFilters['since']) {
   const q = store.db
     .selectFrom('result_data as d')
     .innerJoin('result as r', 'r.id', 'd.result_id')
     .innerJoin('testcase as t', 't.id', 'r.testcase_id')
-    .select(RESULT_COLUMNS)
-    .where('d.key', '=', driver.key)
-    .where('d.value', '=', driver.values[0]);
-  if (!f.since) return q;
-  const from = q.where('d.submit_time', '>=', f.since.start);
-  return f.since.end === null ? from : from.where('d.submit_time', '<=', f.since.end);
+    .select(RESULT_COLUMNS);
+  if (!since) return q;
+  const from = q.where('d.submit_time', '>=', since.start);
+  return since.end === null ? from : from.where('d.submit_time', '<=', since.end);
+}
+
+/** Whole rows of the results carrying the single-valued `driver`, within `f.since`, from the filter index. */
+function driverRows(store: Store, driver: ResultFilters['data'][number], f: ResultFilters) {
+  return indexedRows(store, f.since).where('d.key', '=', driver.key).where('d.value', '=', driver.values[0]!);
 }
 
 /**
@@ -476,18 +479,12 @@ async function wholeByDrivers(
   const cap = WHOLE_ROWS_CAP.latest;
   const { inList } = store.dialect;
   // Every key with every value: a superset when they differ (checked below), one statement text for all.
-  let q = store.db
-    .selectFrom('result_data as d')
-    .innerJoin('result as r', 'r.id', 'd.result_id')
-    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
-    .select([...RESULT_COLUMNS, 'd.key as driver_key', 'd.value as driver_value'])
+  const rows = await indexedRows(store, since)
+    .select(['d.key as driver_key', 'd.value as driver_value'])
     .where(inList(sql.ref('d.key'), [...new Set(drivers.map((d) => d.key))]))
-    .where(inList(sql.ref('d.value'), [...new Set(drivers.map((d) => d.values[0]!))]));
-  if (since) {
-    q = q.where('d.submit_time', '>=', since.start);
-    if (since.end !== null) q = q.where('d.submit_time', '<=', since.end);
-  }
-  const rows = await q.limit(cap + 1).execute();
+    .where(inList(sql.ref('d.value'), [...new Set(drivers.map((d) => d.values[0]!))]))
+    .limit(cap + 1)
+    .execute();
   if (rows.length > cap) return undefined;
   const wanted = new Set(drivers.map((d) => JSON.stringify([d.key, d.values[0]])));
   return rows
