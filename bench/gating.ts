@@ -15,13 +15,14 @@ export function writePolicies(): { dir: string; remove: () => void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export const decisionBody = (nvr: string, verbose: boolean): string =>
+export const decisionBody = (nvr: string, verbose: boolean, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({
     decision_context: DECISION_CONTEXT,
     product_version: PRODUCT_VERSION,
     subject_type: 'koji_build',
     subject_identifier: nvr,
     verbose,
+    ...extra,
   });
 
 const POLICY_NAMES = Array.from({ length: POLICY_TESTCASES }, (_, j) => testcaseName(policyTestcase(j)));
@@ -33,9 +34,27 @@ function decisions(name: string, verbose: boolean, seed: number, connections?: n
   return { name, method: 'POST', readOnly: true, connections, next: () => ({ path: DECISION_PATH, body: next() }) };
 }
 
+/**
+ * The same plain questions, each made new by ignoring a waiver id no waiver has: the answer is the
+ * same, but the server's decision cache has never seen the question, so every one is computed.
+ */
+function uncachedDecisions(name: string, seed: number): Scenario {
+  const next = rotate(gatedNames(), seed);
+  let n = 0;
+  return {
+    name,
+    method: 'POST',
+    readOnly: true,
+    next: () => ({ path: DECISION_PATH, body: decisionBody(next(), false, { ignore_waiver: [-++n] }) }),
+  };
+}
+
 export function decisionScenarios(): Scenario[] {
   return [
+    // 500 builds asked again and again (as Bodhi and bots do): after the warm-up, answered from the
+    // decision cache once one token statement shows nothing changed.
     decisions('decision', false, 11),
+    uncachedDecisions('decision_uncached', 14),
     decisions('decision_verbose', true, 12),
     // The latency of one verbose decision with nothing else queued in front of it.
     decisions('decision_verbose_1conn', true, 13, 1),

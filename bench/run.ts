@@ -183,7 +183,7 @@ async function main(): Promise<void> {
 
   const names = ['post_results', 'results_by_item', 'latest_by_item', 'latest_by_item_distinct_on'];
   names.push('by_testcase_since', 'two_key_data_filter', 'unfiltered');
-  names.push('decision', 'decision_verbose', 'decision_verbose_1conn');
+  names.push('decision', 'decision_uncached', 'decision_verbose', 'decision_verbose_1conn');
   const decision = stats.decision;
   const verbose = stats.decision_verbose;
   const report = {

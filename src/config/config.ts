@@ -47,6 +47,7 @@ function GatingConfigFile() {
       subject_types: Type.Optional(Type.Array(SubjectTypeConfig, { description: 'more subject types (same id replaces a built-in one)' })),
       koji_timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'seconds (default 15)' })),
       remote_rule_timeout: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'seconds (default 30)' })),
+      decision_cache_mb: Type.Optional(Type.Number({ minimum: 0, description: 'MiB of repeated decision answers kept per process (default 64, 0 = none)' })),
     },
     { additionalProperties: false },
   );
@@ -61,6 +62,8 @@ export interface GatingConfig {
   subjectTypes: SubjectTypeConfig[];
   kojiTimeoutMs: number;
   remoteRuleTimeoutMs: number;
+  /** Bound of the answers kept for repeated plain decisions (gating/decisionCache.ts); 0 = no cache. */
+  decisionCacheBytes: number;
 }
 
 /** Greenwave's DIST_GIT_URL_TEMPLATE default. */
@@ -79,6 +82,7 @@ function gatingConfig(g: NonNullable<ConfigFile['gating']> = {}): GatingConfig {
     subjectTypes: g.subject_types ?? [],
     kojiTimeoutMs: (g.koji_timeout ?? 15) * 1000,
     remoteRuleTimeoutMs: (g.remote_rule_timeout ?? 30) * 1000,
+    decisionCacheBytes: Math.floor((g.decision_cache_mb ?? 64) * 1024 * 1024),
   };
 }
 

@@ -13,7 +13,7 @@ import { PolicyError, policyContexts } from './model.ts';
 import { parseRemotePolicies, policyToJson } from './policyYaml.ts';
 import { parseDecisionRequest } from './request.ts';
 import * as S from './schemas.ts';
-import { makeDecision, type Gating } from './service.ts';
+import { decisionText, type Gating } from './service.ts';
 import { subjectTypeToJson } from './subjects.ts';
 
 const V1 = '/api/v1.0';
@@ -41,11 +41,13 @@ function routes(app: FastifyInstance, gating: Gating): void {
       schema: { summary: 'May these subjects pass this gate? (Greenwave decision)', body: S.DecisionRequest, response: { 200: S.DecisionResponse, 400: S.Message, 404: S.Message } },
       handler: async (req, reply) => {
         const cb = callbackOf(parseQuery(req.url));
-        const request = guard(() => parseDecisionRequest(jsonBody(req), gating.subjectTypes));
-        const decision = await makeDecision(gating, request).catch((e) => {
+        const body = jsonBody(req);
+        const request = guard(() => parseDecisionRequest(body, gating.subjectTypes));
+        const host = hostUrl(req);
+        const text = await decisionText(gating, request, body as Record<string, unknown>, (d) => decisionJson(d, host)).catch((e) => {
           throw e instanceof DecisionError ? new HttpError(e.status, e.message) : e;
         });
-        return sendJsonpText(reply, 200, decisionJson(decision, hostUrl(req)), cb);
+        return sendJsonpText(reply, 200, text, cb);
       },
     },
   });

@@ -2,13 +2,14 @@
 import type { GatingConfig } from '../config/config.ts';
 import type { Store } from '../store/connection.ts';
 import { nowMicros } from '../results/times.ts';
+import { DecisionCache, decisionCacheKey, validUntil } from './decisionCache.ts';
 import { evaluate, DecisionError, type Decision, type Facts, type GatingSettings } from './engine.ts';
 import { KojiClient } from './koji.ts';
 import type { KojiBuildFact, Policy, RemoteFileFact, SubjectType } from './model.ts';
 import { loadPolicyDir } from './policyLoader.ts';
 import { fetchRemoteFile } from './remoteFiles.ts';
 import type { DecisionRequest } from './request.ts';
-import { latestResultsOf, waiversOf } from './store.ts';
+import { factsToken, latestResultsOf, waiversOf } from './store.ts';
 import { mergeSubjectTypes, subjectType } from './subjects.ts';
 
 export interface Gating {
@@ -20,6 +21,7 @@ export interface Gating {
   policyDir: string | null;
   koji: KojiClient | null;
   fetchFile: (url: string) => Promise<RemoteFileFact>;
+  cache: DecisionCache;
 }
 
 export interface GatingOptions {
@@ -42,6 +44,7 @@ export function createGating(o: GatingOptions): Gating {
     policyDir: o.policyDir,
     koji: c.kojiUrl ? new KojiClient({ url: c.kojiUrl, timeoutMs: c.kojiTimeoutMs }) : null,
     fetchFile: (url) => fetchRemoteFile(url, { timeoutMs: c.remoteRuleTimeoutMs }),
+    cache: new DecisionCache(c.decisionCacheBytes),
   };
 }
 
@@ -55,11 +58,30 @@ export function reloadPolicies(g: Gating): number {
 // Each round may reveal one more fact (a Koji build, then the next URL of a template list).
 const MAX_ROUNDS = 32;
 
+/**
+ * The decision's JSON text (`render` writes it). A repeated plain question is answered from the cache
+ * when the store's token for its subjects is unchanged; one that needed Koji or a remote file is
+ * always computed, since those facts live outside the store.
+ */
+export async function decisionText(g: Gating, req: DecisionRequest, body: Record<string, unknown>, render: (d: Decision) => string): Promise<string> {
+  const key = g.cache.enabled ? decisionCacheKey(req, body) : null;
+  const token = key === null ? null : await factsToken(g.store, req.query.subjects, req.query.productVersion);
+  // The set in force now; a reload meanwhile leaves this decision on it, and its entry unused.
+  const policies = g.policies;
+  if (key === null || token === null) return render((await decide(g, req, policies)).decision);
+  const cached = g.cache.get(key, token, policies, nowMicros());
+  if (cached !== undefined) return cached;
+  const { decision, facts, now } = await decide(g, req, policies);
+  const text = render(decision);
+  if (!facts.koji.size && !facts.files.size) g.cache.set(key, token, policies, validUntil(facts.waivers, now), text);
+  return text;
+}
+
 /** One store read for results and waivers, then the engine, fetching the Koji builds and files it asks for. */
-export async function makeDecision(g: Gating, req: DecisionRequest): Promise<Decision> {
+async function decide(g: Gating, req: DecisionRequest, serverPolicies: readonly Policy[]): Promise<{ decision: Decision; facts: Facts; now: number }> {
   const q = req.query;
   const now = nowMicros();
-  const policies = req.onDemand ? [req.onDemand] : g.policies;
+  const policies = req.onDemand ? [req.onDemand] : serverPolicies;
   const [results, waivers] = await Promise.all([
     latestResultsOf(g.store, q.subjects, q.when),
     waiversOf(g.store, q.subjects, q.productVersion, q.when),
@@ -69,7 +91,7 @@ export async function makeDecision(g: Gating, req: DecisionRequest): Promise<Dec
   const facts: Facts = { results, waivers, koji, files };
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const e = evaluate(policies, q, facts, g.settings, now);
-    if (e.kind === 'decision') return e.decision;
+    if (e.kind === 'decision') return { decision: e.decision, facts, now };
     await Promise.all([
       ...e.koji.map(async (nvr) => koji.set(nvr, await kojiBuild(g, nvr))),
       ...e.files.map(async (url) => files.set(url, await g.fetchFile(url))),

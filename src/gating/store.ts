@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Store } from '../store/connection.ts';
 import type { ResultFilters } from '../results/filters.ts';
 import { latestResultsOfEach } from '../results/store.ts';
@@ -53,4 +54,36 @@ export async function waiversOf(store: Store, subjects: readonly Subject[], prod
     .where('product_version', '=', productVersion);
   if (when !== null) q = q.where('timestamp', '<=', when);
   return (await q.execute()).map(toWaiverRow);
+}
+
+/**
+ * A token that changes whenever a result or waiver a decision on these subjects could read is added,
+ * by any process: rows of both are never updated or deleted, so their counts only grow. Counted over
+ * the first (key, value) of every result query, a superset of what the queries match. One statement,
+ * to be read before the facts (a row committed in between then only costs a recomputation). Null when
+ * a result query has no key at all (every result would match).
+ */
+export async function factsToken(store: Store, subjects: readonly Subject[], productVersion: string): Promise<string | null> {
+  const firsts = subjects.flatMap((s) => resultQueries(s).map((q) => Object.entries(q)[0]));
+  if (!subjects.length || firsts.some((pair) => pair === undefined)) return null;
+  const pairs = firsts as [string, string][];
+  const { inList } = store.dialect;
+  const row = await store.db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('result_data')
+        .select(eb.fn.countAll().as('n'))
+        .where(inList(sql.ref('key'), [...new Set(pairs.map(([k]) => k))]))
+        .where(inList(sql.ref('value'), [...new Set(pairs.flatMap(([, v]) => v.split(',')))]))
+        .as('results'),
+      eb
+        .selectFrom('waiver')
+        .select(eb.fn.countAll().as('n'))
+        .where(inList(sql.ref('subject_identifier'), [...new Set(subjects.map((s) => s.identifier))]))
+        .where(inList(sql.ref('subject_type'), [...new Set(subjects.flatMap((s) => [s.type.id, ...s.type.aliases]))]))
+        .where('product_version', '=', productVersion)
+        .as('waivers'),
+    ])
+    .executeTakeFirstOrThrow();
+  return `${row.results}/${row.waivers}`;
 }

@@ -11,7 +11,7 @@ import { registerResultsApi, type ResultsApiOptions } from '../results/routes.ts
 import { registerWaiversApi } from '../waivers/routes.ts';
 import { registerJsonBody } from './body.ts';
 import { errorHandler, HttpError, sendJson } from './errors.ts';
-import { registerMetrics } from './metrics.ts';
+import { registerDecisionCacheMetrics, registerMetrics } from './metrics.ts';
 
 export interface AppOptions extends Omit<ResultsApiOptions, 'auth' | 'authenticator'> {
   /** Identity, permissions and superusers; default: no methods configured, results open. */
@@ -74,7 +74,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const authenticator: Authenticator = createAuthenticator(opts.store, auth);
   registerResultsApi(app, { ...opts, auth, authenticator });
   registerWaiversApi(app, { store: opts.store, auth, authenticator, maxLimit: opts.maxLimit });
-  registerGatingApi(app, opts.gating ?? createGating({ store: opts.store, config: DEFAULTS.gating, policyDir: null }));
+  const gating = opts.gating ?? createGating({ store: opts.store, config: DEFAULTS.gating, policyDir: null });
+  registerGatingApi(app, gating);
+  registerDecisionCacheMetrics(registry, gating.cache);
   app.get('/api/v2.0/openapi.json', { schema: { hide: true } }, async (_req, reply) => sendJson(reply, 200, app.swagger()));
   return app;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
+import type { DecisionCache } from '../gating/decisionCache.ts';
 import type { Store } from '../store/connection.ts';
 
 /** Prometheus metrics: requests by route and status, latency, and the store's connection pool. */
@@ -37,4 +38,27 @@ export function registerMetrics(app: FastifyInstance, store: Store, registry = n
     latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
   return registry;
+}
+
+/** How often repeated decisions were answered from the cache, and its size. */
+export function registerDecisionCacheMetrics(registry: client.Registry, cache: DecisionCache): void {
+  new client.Counter({
+    name: 'resultsdb_decision_cache_lookups_total',
+    help: 'Plain decisions looked up in the decision cache, by outcome (hit, miss)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ outcome: 'hit' }, cache.stats.hits);
+      this.inc({ outcome: 'miss' }, cache.stats.misses);
+    },
+  });
+  new client.Gauge({
+    name: 'resultsdb_decision_cache_bytes',
+    help: 'Size of the answers held in the decision cache',
+    registers: [registry],
+    collect() {
+      this.set(cache.snapshot().bytes);
+    },
+  });
 }

@@ -65,3 +65,15 @@ results:
     });
   }
 });
+
+describe('config file: gating.decision_cache_mb', () => {
+  it('defaults to 64 MiB; 0 turns the cache off; a negative size names the key', () => {
+    assert.equal(resolveConfig({}, {}).gating.decisionCacheBytes, 64 * 1024 * 1024);
+    assert.equal(resolveConfig({ config: configFile('gating:\n  decision_cache_mb: 0\n') }, {}).gating.decisionCacheBytes, 0);
+    assert.equal(resolveConfig({ config: configFile('gating:\n  decision_cache_mb: 0.5\n') }, {}).gating.decisionCacheBytes, 512 * 1024);
+    assert.throws(
+      () => resolveConfig({ config: configFile('gating:\n  decision_cache_mb: -1\n') }, {}),
+      (e: Error) => e instanceof ConfigError && /gating\.decision_cache_mb$/.test(e.message),
+    );
+  });
+});
