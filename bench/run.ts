@@ -24,7 +24,7 @@ function options(): ReturnType<typeof parseOptions> {
     return parseOptions();
   } catch (e) {
     throw new BenchError(
-      `${(e as Error).message}\nflags: --results N --connections C --duration S --workers W --database URL --only NAME,NAME…\n` +
+      `${(e as Error).message}\nflags: --results N --connections C --duration S --workers W --pool P --database URL --only NAME,NAME…\n` +
         `names: ${ALL_NAMES.join(', ')}`,
     );
   }
@@ -39,6 +39,9 @@ function parseOptions() {
       // One server process: on a 2-core machine shared with PostgreSQL and the load generator, a second
       // one measured slower (more context switches, no free core to use).
       workers: { type: 'string', default: '1' },
+      // PostgreSQL connections per server process. With PostgreSQL on the same 2 cores, 3 backends
+      // measured less PostgreSQL CPU per request than the service default of 10 (fewer context switches).
+      pool: { type: 'string', default: '3' },
       only: { type: 'string' },
       database: {
         type: 'string',
@@ -61,6 +64,7 @@ function parseOptions() {
     connections: int('connections'),
     duration: int('duration'),
     workers: int('workers'),
+    pool: int('pool'),
     adminUrl: values.database!,
   };
 }
@@ -139,12 +143,13 @@ async function main(): Promise<void> {
   const policies = writePolicies();
   cleanups.push(async () => policies.remove());
   const logPath = join(tmpdir(), `resultsdb-bench-${process.pid}.log`);
-  const server = Server.start({ url, port: await freePort(), workers: opt.workers, logPath, policiesDir: policies.dir });
+  const server = Server.start({ url, port: await freePort(), workers: opt.workers, pool: opt.pool, logPath, policiesDir: policies.dir });
   let keepLog = true;
   cleanups.push(async () => {
     await server.stop();
     if (keepLog) log(`server log kept at ${logPath}`);
     else rmSync(logPath, { force: true });
+    rmSync(`${logPath}.config.yaml`, { force: true });
   });
   await server.waitReady();
   log(`server ready at ${server.baseUrl} with ${opt.workers} workers`);
@@ -189,6 +194,7 @@ async function main(): Promise<void> {
   const report = {
     results: opt.results,
     workers: opt.workers,
+    db_pool_size: opt.pool,
     connections: opt.connections,
     duration_s: opt.duration,
     seed_seconds: seedSeconds,

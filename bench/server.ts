@@ -1,6 +1,6 @@
 // Runs the real CLI (bin/resultsdb.mjs) as the system under test.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -41,10 +41,13 @@ export class Server {
   }
 
   /** Logs go to a file rather than through a pipe, so logging costs the bench process nothing. */
-  static start(opts: { url: string; port: number; workers: number; logPath: string; policiesDir?: string }): Server {
+  static start(opts: { url: string; port: number; workers: number; pool: number; logPath: string; policiesDir?: string }): Server {
     const fd = openSync(opts.logPath, 'w');
+    // The pool size has no flag; a config file next to the log sets it.
+    const config = `${opts.logPath}.config.yaml`;
+    writeFileSync(config, `db_pool_size: ${opts.pool}\n`);
     const args = ['serve', '--host', '127.0.0.1', '--port', String(opts.port), '--database', opts.url];
-    args.push('--workers', String(opts.workers), '--no-migrate');
+    args.push('--workers', String(opts.workers), '--no-migrate', '--config', config);
     if (opts.policiesDir) args.push('--policies', opts.policiesDir);
     // Own process group: Ctrl-C reaches only the bench, which then stops the server in order,
     // and a last-resort SIGKILL can take the worker processes along.

@@ -59,14 +59,17 @@ export async function waiversOf(store: Store, subjects: readonly Subject[], prod
 /**
  * A token that changes whenever a result or waiver a decision on these subjects could read is added,
  * by any process: rows of both are never updated or deleted, so their counts only grow. Counted over
- * the first (key, value) of every result query, a superset of what the queries match. One statement,
+ * one (key, value) of every result query, a superset of what the queries match. One statement,
  * to be read before the facts (a row committed in between then only costs a recomputation). Null when
  * a result query has no key at all (every result would match).
  */
 export async function factsToken(store: Store, subjects: readonly Subject[], productVersion: string): Promise<string | null> {
-  const firsts = subjects.flatMap((s) => resultQueries(s).map((q) => Object.entries(q)[0]));
-  if (!subjects.length || firsts.some((pair) => pair === undefined)) return null;
-  const pairs = firsts as [string, string][];
+  // The pair naming the subject itself is the selective one (`{type: X, item: NVR}` names the type first).
+  const chosen = subjects.flatMap((s) =>
+    resultQueries(s).map((q) => Object.entries(q).find(([, v]) => v === s.identifier) ?? Object.entries(q)[0]),
+  );
+  if (!subjects.length || chosen.some((pair) => pair === undefined)) return null;
+  const pairs = chosen as [string, string][];
   const { inList } = store.dialect;
   const row = await store.db
     .selectNoFrom((eb) => [
