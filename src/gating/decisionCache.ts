@@ -10,12 +10,13 @@ import type { DecisionRequest } from './request.ts';
 
 interface Entry {
   token: string;
-  text: string;
+  /** The answer as sent. */
+  bytes: Buffer;
   /** µs since the epoch; the answer may change at this instant without a new row. */
   validUntil: number;
   /** The policy set it was computed with; a reload replaces the set. */
   policies: object;
-  bytes: number;
+  size: number;
 }
 
 export interface CacheStats {
@@ -25,7 +26,7 @@ export interface CacheStats {
   bytes: number;
 }
 
-/** A least-recently-used map of answer texts, bounded by their total size. */
+/** A least-recently-used map of answers, bounded by their total size. */
 export class DecisionCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
@@ -38,7 +39,7 @@ export class DecisionCache {
   }
 
   /** The answer stored under `key` if it still holds for this token, policy set and instant. */
-  get(key: string, token: string, policies: object, now: number): string | undefined {
+  get(key: string, token: string, policies: object, now: number): Buffer | undefined {
     const e = this.entries.get(key);
     if (!e || e.token !== token || e.policies !== policies || now >= e.validUntil) {
       this.stats.misses++;
@@ -48,15 +49,16 @@ export class DecisionCache {
     // Most recently used goes last, so eviction takes the first.
     this.entries.delete(key);
     this.entries.set(key, e);
-    return e.text;
+    return e.bytes;
   }
 
-  set(key: string, token: string, policies: object, validUntil: number, text: string): void {
-    const bytes = 2 * (key.length + text.length);
-    if (!this.enabled || bytes > this.maxBytes) return;
+  set(key: string, token: string, policies: object, validUntil: number, bytes: Buffer): void {
+    // The key is a JS string: two bytes a character.
+    const size = 2 * key.length + bytes.length;
+    if (!this.enabled || size > this.maxBytes) return;
     this.drop(key);
-    this.entries.set(key, { token, text, validUntil, policies, bytes });
-    this.bytes += bytes;
+    this.entries.set(key, { token, bytes, validUntil, policies, size });
+    this.bytes += size;
     for (const oldest of this.entries.keys()) {
       if (this.bytes <= this.maxBytes) break;
       this.drop(oldest);
@@ -70,7 +72,7 @@ export class DecisionCache {
   private drop(key: string): void {
     const e = this.entries.get(key);
     if (!e) return;
-    this.bytes -= e.bytes;
+    this.bytes -= e.size;
     this.entries.delete(key);
   }
 }

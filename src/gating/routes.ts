@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError, sendJson } from '../http/errors.ts';
-import { objectText, jsonText } from '../http/json.ts';
-import { callbackOf, sendJsonp, sendJsonpText } from '../http/jsonp.ts';
+import { flaskBody, objectText, jsonText } from '../http/json.ts';
+import { callbackOf, sendJsonp, sendJsonpBytes } from '../http/jsonp.ts';
 import { hostUrl } from '../http/links.ts';
 import { parseQuery } from '../http/querystring.ts';
 import { declareRoute } from '../http/routing.ts';
@@ -13,7 +13,7 @@ import { PolicyError, policyContexts } from './model.ts';
 import { parseRemotePolicies, policyToJson } from './policyYaml.ts';
 import { parseDecisionRequest } from './request.ts';
 import * as S from './schemas.ts';
-import { decisionText, type Gating } from './service.ts';
+import { decisionBytes, type Gating } from './service.ts';
 import { subjectTypeToJson } from './subjects.ts';
 
 const V1 = '/api/v1.0';
@@ -44,10 +44,11 @@ function routes(app: FastifyInstance, gating: Gating): void {
         const body = jsonBody(req);
         const request = guard(() => parseDecisionRequest(body, gating.subjectTypes));
         const host = hostUrl(req);
-        const text = await decisionText(gating, request, body as Record<string, unknown>, (d) => decisionJson(d, host)).catch((e) => {
+        const render = (d: Decision) => Buffer.from(flaskBody(decisionJson(d, host)));
+        const bytes = await decisionBytes(gating, request, body as Record<string, unknown>, render).catch((e) => {
           throw e instanceof DecisionError ? new HttpError(e.status, e.message) : e;
         });
-        return sendJsonpText(reply, 200, text, cb);
+        return sendJsonpBytes(reply, 200, bytes, cb);
       },
     },
   });

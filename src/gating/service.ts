@@ -59,11 +59,11 @@ export function reloadPolicies(g: Gating): number {
 const MAX_ROUNDS = 32;
 
 /**
- * The decision's JSON text (`render` writes it). A repeated plain question is answered from the cache
+ * The decision's answer as sent (`render` writes it). A repeated plain question is answered from the cache
  * when the store's token for its subjects is unchanged; one that needed Koji or a remote file is
  * always computed, since those facts live outside the store.
  */
-export async function decisionText(g: Gating, req: DecisionRequest, body: Record<string, unknown>, render: (d: Decision) => string): Promise<string> {
+export async function decisionBytes(g: Gating, req: DecisionRequest, body: Record<string, unknown>, render: (d: Decision) => Buffer): Promise<Buffer> {
   const key = g.cache.enabled ? decisionCacheKey(req, body) : null;
   const token = key === null ? null : await factsToken(g.store, req.query.subjects, req.query.productVersion);
   // The set in force now; a reload meanwhile leaves this decision on it, and its entry unused.
@@ -72,9 +72,9 @@ export async function decisionText(g: Gating, req: DecisionRequest, body: Record
   const cached = g.cache.get(key, token, policies, nowMicros());
   if (cached !== undefined) return cached;
   const { decision, facts, now } = await decide(g, req, policies);
-  const text = render(decision);
-  if (!facts.koji.size && !facts.files.size) g.cache.set(key, token, policies, validUntil(facts.waivers, now), text);
-  return text;
+  const bytes = render(decision);
+  if (!facts.koji.size && !facts.files.size) g.cache.set(key, token, policies, validUntil(facts.waivers, now), bytes);
+  return bytes;
 }
 
 /** One store read for results and waivers, then the engine, fetching the Koji builds and files it asks for. */

@@ -19,9 +19,14 @@ export function sendJsonText(reply: FastifyReply, status: number, text: string):
 }
 
 function sendBody(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return sendJsonBytes(reply, status, Buffer.from(body));
+}
+
+/** A body already in flaskBody form, as bytes (answers kept for reuse). */
+export function sendJsonBytes(reply: FastifyReply, status: number, bytes: Buffer): FastifyReply {
   // Exactly Flask's content type, without a charset parameter: Fastify appends one to a string
   // payload with a JSON type, but leaves a Buffer's content type alone.
-  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(body));
+  return reply.code(status).header('content-type', 'application/json').send(bytes);
 }
 
 /** Werkzeug's descriptions, so 4xx bodies read as upstream's `"<status line>: <description>"`. */

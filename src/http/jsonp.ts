@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { HttpError, sendJsonText } from './errors.ts';
+import { HttpError, sendJsonBytes, sendJsonText } from './errors.ts';
 import { flaskBody, jsonText } from './json.ts';
 import { first, type QueryPairs } from './querystring.ts';
 
@@ -22,7 +22,17 @@ export function sendJsonp(reply: FastifyReply, status: number, body: unknown, cb
 /** sendJsonp for JSON text written ahead (see objectText). */
 export function sendJsonpText(reply: FastifyReply, status: number, text: string, cb: string | null): FastifyReply {
   if (!cb) return sendJsonText(reply, status, text);
-  const js = `${cb}(${flaskBody(text).replace(/\n$/, '')})`;
+  return sendScript(reply, status, cb, flaskBody(text));
+}
+
+/** sendJsonp for a body already in flaskBody form, as bytes. */
+export function sendJsonpBytes(reply: FastifyReply, status: number, bytes: Buffer, cb: string | null): FastifyReply {
+  if (!cb) return sendJsonBytes(reply, status, bytes);
+  return sendScript(reply, status, cb, bytes.toString());
+}
+
+function sendScript(reply: FastifyReply, status: number, cb: string, body: string): FastifyReply {
+  const js = `${cb}(${body.replace(/\n$/, '')})`;
   return reply.code(status).header('content-type', 'application/javascript; charset=utf-8').send(Buffer.from(js));
 }
 

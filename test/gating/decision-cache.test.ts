@@ -49,8 +49,9 @@ describe('DecisionCache', () => {
   const P = {};
   it('serves an answer only under the same token, policy set and before its end', () => {
     const c = new DecisionCache(1 << 20);
-    c.set('k', '3/1', P, 1000, 'answer');
-    assert.equal(c.get('k', '3/1', P, 999), 'answer');
+    const answer = Buffer.from('answer');
+    c.set('k', '3/1', P, 1000, answer);
+    assert.equal(c.get('k', '3/1', P, 999), answer);
     assert.equal(c.get('k', '4/1', P, 999), undefined);
     assert.equal(c.get('k', '3/2', P, 999), undefined);
     assert.equal(c.get('k', '3/1', {}, 999), undefined);
@@ -60,22 +61,23 @@ describe('DecisionCache', () => {
   });
 
   it('evicts the least recently used answers past its size; keeps nothing when disabled', () => {
-    const text = 'x'.repeat(100);
-    // Each entry counts 2 bytes per character of key and text: 2 × 101 = 202.
+    const body = Buffer.alloc(200, 'x');
+    // An entry counts 2 bytes per character of its key plus its body: 2 + 200 = 202.
     const c = new DecisionCache(3 * 202);
-    for (const k of 'abc') c.set(k, 't', P, Infinity, text);
-    assert.equal(c.get('a', 't', P, 0), text); // a is now the most recent
-    c.set('d', 't', P, Infinity, text);
+    for (const k of 'abc') c.set(k, 't', P, Infinity, body);
+    assert.equal(c.get('a', 't', P, 0), body); // a is now the most recent
+    c.set('d', 't', P, Infinity, body);
     assert.equal(c.get('b', 't', P, 0), undefined);
-    for (const k of 'acd') assert.equal(c.get(k, 't', P, 0), text, k);
+    for (const k of 'acd') assert.equal(c.get(k, 't', P, 0), body, k);
     assert.deepEqual({ entries: c.snapshot().entries, bytes: c.snapshot().bytes }, { entries: 3, bytes: 606 });
-    c.set('big', 't', P, Infinity, 'y'.repeat(400));
+    c.set('big', 't', P, Infinity, Buffer.alloc(601));
     assert.equal(c.get('big', 't', P, 0), undefined);
-    c.set('a', 't2', P, Infinity, 'z');
-    assert.equal(c.get('a', 't2', P, 0), 'z');
-    assert.equal(c.snapshot().bytes, 2 * 202 + 4);
+    const z = Buffer.from('z');
+    c.set('a', 't2', P, Infinity, z);
+    assert.equal(c.get('a', 't2', P, 0), z);
+    assert.equal(c.snapshot().bytes, 2 * 202 + 3);
     const off = new DecisionCache(0);
-    off.set('a', 't', P, Infinity, text);
+    off.set('a', 't', P, Infinity, body);
     assert.equal(off.enabled, false);
     assert.equal(off.get('a', 't', P, 0), undefined);
   });
@@ -160,11 +162,16 @@ for (const kind of STORE_KINDS) {
       const metrics = (await get(c.app, '/metrics')).text;
       assert.match(metrics, new RegExp(`^resultsdb_decision_cache_lookups_total\\{outcome="hit"\\} ${hits + 1}$`, 'm'));
       assert.match(metrics, /^resultsdb_decision_cache_bytes [1-9]\d*$/m);
+      // JSONP wraps the kept answer: cb(<the JSON without its newline>).
+      const js = await post(c.app, '/api/v1.0/decision?callback=cb', body(item));
+      assert.equal(js.headers['content-type'], 'application/javascript; charset=utf-8');
+      assert.equal(js.text, `cb(${first.text.replace(/\n$/, '')})`);
+      assert.equal(c.gating.cache.stats.hits, hits + 2);
       await pass(c.other, item, 'dist.abicheck', 'FAILED');
       const after = await ask(c.app, body(item));
       assert.equal(after.json.policies_satisfied, false);
       assert.equal(after.json.summary, 'Of 2 required tests, 1 test failed');
-      assert.equal(c.gating.cache.stats.hits, hits + 1);
+      assert.equal(c.gating.cache.stats.hits, hits + 2);
       // A failure found only through original_spec_nvr counts too.
       await pass(c.app.store, item, 'dist.abicheck');
       assert.equal((await ask(c.app, body(item))).json.policies_satisfied, true);
