@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError, sendJson } from '../http/errors.ts';
-import { flaskBody, objectText, jsonText } from '../http/json.ts';
+import { flaskBytes, objectText, jsonText } from '../http/json.ts';
 import { callbackOf, sendJsonp, sendJsonpBytes } from '../http/jsonp.ts';
 import { hostUrl } from '../http/links.ts';
 import { parseQuery } from '../http/querystring.ts';
@@ -44,7 +44,7 @@ function routes(app: FastifyInstance, gating: Gating): void {
         const body = jsonBody(req);
         const request = guard(() => parseDecisionRequest(body, gating.subjectTypes));
         const host = hostUrl(req);
-        const render = (d: Decision) => Buffer.from(flaskBody(decisionJson(d, host)));
+        const render = (d: Decision) => flaskBytes(decisionJson(d, host));
         const bytes = await decisionBytes(gating, request, body as Record<string, unknown>, render).catch((e) => {
           throw e instanceof DecisionError ? new HttpError(e.status, e.message) : e;
         });

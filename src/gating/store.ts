@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import type { Store } from '../store/connection.ts';
 import type { ResultFilters } from '../results/filters.ts';
 import { latestResultsOfEach } from '../results/store.ts';
@@ -41,17 +41,18 @@ function filtersFor(query: Record<string, string>, when: number | null): ResultF
   };
 }
 
+/** Waiver rows naming one of the subjects: its identifier, and its type's id or any alias. */
+function forSubjects(store: Store, subjects: readonly Subject[]) {
+  const { inList } = store.dialect;
+  const ids = inList(sql.ref('subject_identifier'), [...new Set(subjects.map((s) => s.identifier))]);
+  const types = inList(sql.ref('subject_type'), [...new Set(subjects.flatMap((s) => [s.type.id, ...s.type.aliases]))]);
+  return sql<SqlBool>`${ids} and ${types}`;
+}
+
 /** Every waiver of the subjects for the product version filed up to `when`; the engine picks the current ones. */
 export async function waiversOf(store: Store, subjects: readonly Subject[], productVersion: string, when: number | null): Promise<WaiverRow[]> {
   if (!subjects.length) return [];
-  const types = [...new Set(subjects.flatMap((s) => [s.type.id, ...s.type.aliases]))];
-  const ids = [...new Set(subjects.map((s) => s.identifier))];
-  let q = store.db
-    .selectFrom('waiver')
-    .selectAll()
-    .where('subject_identifier', 'in', ids)
-    .where('subject_type', 'in', types)
-    .where('product_version', '=', productVersion);
+  let q = store.db.selectFrom('waiver').selectAll().where(forSubjects(store, subjects)).where('product_version', '=', productVersion);
   if (when !== null) q = q.where('timestamp', '<=', when);
   return (await q.execute()).map(toWaiverRow);
 }
@@ -82,8 +83,7 @@ export async function factsToken(store: Store, subjects: readonly Subject[], pro
       eb
         .selectFrom('waiver')
         .select(eb.fn.countAll().as('n'))
-        .where(inList(sql.ref('subject_identifier'), [...new Set(subjects.map((s) => s.identifier))]))
-        .where(inList(sql.ref('subject_type'), [...new Set(subjects.flatMap((s) => [s.type.id, ...s.type.aliases]))]))
+        .where(forSubjects(store, subjects))
         .where('product_version', '=', productVersion)
         .as('waivers'),
     ])

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { flaskBody, flaskJson } from './json.ts';
+import { flaskBytes, jsonText } from './json.ts';
 import { ValidationFailed } from './validation.ts';
 
 /** An error that is the client's to fix, answered with `{"message": ...}` and its status. */
@@ -10,16 +10,12 @@ export class HttpError extends Error {
 }
 
 export function sendJson(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return sendBody(reply, status, flaskJson(body));
+  return sendJsonText(reply, status, jsonText(body));
 }
 
 /** `text`: JSON text written ahead (see objectText), sent as flaskJson would send its value. */
 export function sendJsonText(reply: FastifyReply, status: number, text: string): FastifyReply {
-  return sendBody(reply, status, flaskBody(text));
-}
-
-function sendBody(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return sendJsonBytes(reply, status, Buffer.from(body));
+  return sendJsonBytes(reply, status, flaskBytes(text));
 }
 
 /** A body already in flaskBody form, as bytes (answers kept for reuse). */

@@ -20,6 +20,9 @@ export function flaskBody(text: string): string {
   return asciiOnly(text) + '\n';
 }
 
+/** flaskBody as the bytes sent. */
+export const flaskBytes = (text: string): Buffer => Buffer.from(flaskBody(text));
+
 /** An object's JSON text from its members' JSON texts (some written ahead, as results are), keys sorted. */
 export function objectText(members: Record<string, string>): string {
   const keys = Object.keys(members).sort(byCodePoint);
