@@ -2,9 +2,9 @@
 // every part of the bench talks about the same testcases, items and data keys.
 
 export const TESTCASES = 200;
-export const ITEMS = 5000;
 
 export const testcaseName = (i: number): string => `bench.tc.${String(i).padStart(3, '0')}`;
+/** Four digits at least, so the 5,000 items of the default 200,000 results keep their names. */
 export const itemName = (i: number): string => `pkg-${String(i).padStart(4, '0')}-1.0-1.fc40`;
 
 /** Seeded results span 2024 (a leap year), so a `since=2024-…` window hits a known share of them. */
@@ -72,23 +72,49 @@ export function postBody(res: SyntheticResult): string {
 // build whose results cover all of them in GATED_FLAVORS.length scenarios, with a few waivers.
 
 export const GATED_EVERY = 10;
-export const GATED_ITEMS = Math.floor(ITEMS / GATED_EVERY);
 export const isGated = (itemIdx: number): boolean => itemIdx % GATED_EVERY === 0;
 export const gatedItem = (k: number): number => k * GATED_EVERY;
 
 /**
- * Share of all seeded results that belong to gated items: at 200,000 results each of the 500 gated
- * builds carries ~90 (30 testcases × 3 scenarios), every other item ~34, so items still average 40.
+ * Share of all seeded results that belong to gated items: at the default RESULTS_PER_ITEM each gated
+ * build carries ~90 (30 testcases × 3 scenarios) and every other item ~34, averaging 40; both scale
+ * with results per item (900 and ~340 at `--results 2000000 --items 5000`).
  */
 export const GATED_SHARE = 0.225;
 
-/** The item of the next seeded result: a gated one with probability GATED_SHARE, else any other. */
-export function pickItem(r: () => number): number {
-  if (r() < GATED_SHARE) return gatedItem(Math.floor(r() * GATED_ITEMS));
-  // The k-th non-gated item, skipping every GATED_EVERY-th index.
-  const per = GATED_EVERY - 1;
-  const k = Math.floor(r() * (ITEMS - GATED_ITEMS));
-  return Math.min(ITEMS - 1, GATED_EVERY * Math.floor(k / per) + 1 + (k % per));
+/**
+ * Results per item by default: a store grows by testing more builds, not by more results per build,
+ * so the number of items (--items) grows with --results: 200,000 results → 5,000 items.
+ */
+export const RESULTS_PER_ITEM = 40;
+export const defaultItems = (results: number): number => Math.max(GATED_EVERY, Math.round(results / RESULTS_PER_ITEM));
+
+/** The items of one run (`--items`): every GATED_EVERY-th of them, item 0 first, is a gated build. */
+export class Shape {
+  /** Rounded up: every gated index below `items` counts, so pickItem's non-gated k maps onto the rest exactly. */
+  readonly gatedItems: number;
+
+  constructor(readonly items: number) {
+    if (!Number.isInteger(items) || items < GATED_EVERY) throw new RangeError(`--items must be an integer of at least ${GATED_EVERY} (one gated build), got ${items}`);
+    this.gatedItems = Math.ceil(items / GATED_EVERY);
+  }
+
+  /** The item of the next seeded result: a gated one with probability GATED_SHARE, else any other. */
+  pickItem(r: () => number): number {
+    if (r() < GATED_SHARE) return gatedItem(Math.floor(r() * this.gatedItems));
+    // The k-th non-gated item, skipping every GATED_EVERY-th index.
+    const per = GATED_EVERY - 1;
+    const k = Math.floor(r() * (this.items - this.gatedItems));
+    return GATED_EVERY * Math.floor(k / per) + 1 + (k % per);
+  }
+
+  itemNames(): string[] {
+    return Array.from({ length: this.items }, (_, i) => itemName(i));
+  }
+
+  gatedNames(): string[] {
+    return Array.from({ length: this.gatedItems }, (_, g) => itemName(gatedItem(g)));
+  }
 }
 
 export const DECISION_CONTEXT = 'bench_gate';

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DECISION_CONTEXT, GATED_ITEMS, POLICY_TESTCASES, PRODUCT_VERSION, gatedItem, itemName, policyTestcase, policyYaml, testcaseName } from './data.ts';
+import { DECISION_CONTEXT, POLICY_TESTCASES, PRODUCT_VERSION, gatedItem, itemName, policyTestcase, policyYaml, testcaseName, type Shape } from './data.ts';
 import { rotate, type Scenario } from './scenarios.ts';
 
 export const DECISION_PATH = '/api/v1.0/decision';
@@ -26,11 +26,10 @@ export const decisionBody = (nvr: string, verbose: boolean, extra: Record<string
   });
 
 const POLICY_NAMES = Array.from({ length: POLICY_TESTCASES }, (_, j) => testcaseName(policyTestcase(j)));
-const gatedNames = () => Array.from({ length: GATED_ITEMS }, (_, g) => itemName(gatedItem(g)));
 
 /** One body per gated build, rotated in shuffled order like the GET scenarios' paths. */
-function decisions(name: string, verbose: boolean, seed: number, connections?: number): Scenario {
-  const next = rotate(gatedNames().map((nvr) => decisionBody(nvr, verbose)), seed);
+function decisions(shape: Shape, name: string, verbose: boolean, seed: number, connections?: number): Scenario {
+  const next = rotate(shape.gatedNames().map((nvr) => decisionBody(nvr, verbose)), seed);
   return { name, method: 'POST', readOnly: true, connections, next: () => ({ path: DECISION_PATH, body: next() }) };
 }
 
@@ -38,8 +37,8 @@ function decisions(name: string, verbose: boolean, seed: number, connections?: n
  * The same plain questions, each made new by ignoring a waiver id no waiver has: the answer is the
  * same, but the server's decision cache has never seen the question, so every one is computed.
  */
-function uncachedDecisions(name: string, seed: number): Scenario {
-  const next = rotate(gatedNames(), seed);
+function uncachedDecisions(shape: Shape, name: string, seed: number): Scenario {
+  const next = rotate(shape.gatedNames(), seed);
   let n = 0;
   return {
     name,
@@ -49,15 +48,16 @@ function uncachedDecisions(name: string, seed: number): Scenario {
   };
 }
 
-export function decisionScenarios(): Scenario[] {
+export function decisionScenarios(shape: Shape): Scenario[] {
   return [
-    // 500 builds asked again and again (as Bodhi and bots do): after the warm-up, answered from the
-    // decision cache once one token statement shows nothing changed.
-    decisions('decision', false, 11),
-    uncachedDecisions('decision_uncached', 14),
-    decisions('decision_verbose', true, 12),
+    // Every gated build (one item in ten: 500 at the default 200,000 results) asked again and again,
+    // as Bodhi and bots do: after the warm-up, answered from the decision cache once one token
+    // statement shows nothing changed.
+    decisions(shape, 'decision', false, 11),
+    uncachedDecisions(shape, 'decision_uncached', 14),
+    decisions(shape, 'decision_verbose', true, 12),
     // The latency of one verbose decision with nothing else queued in front of it.
-    decisions('decision_verbose_1conn', true, 13, 1),
+    decisions(shape, 'decision_verbose_1conn', true, 13, 1),
   ];
 }
 
@@ -106,15 +106,15 @@ async function decide(base: string, nvr: string, verbose: boolean): Promise<Deci
  * Fails unless decisions answer 200 from the bench policy with requirements on its 30 testcases (a policy
  * that did not load answers 404, or 200 with no requirements).
  */
-export async function checkDecisions(base: string, sample = 50): Promise<DecisionMix> {
+export async function checkDecisions(base: string, shape: Shape, sample = 50): Promise<DecisionMix> {
   const mix: DecisionMix = {
     sampled: 0, requirements_per_decision: 0, results_per_verbose_decision: 0, waivers_per_verbose_decision: 0,
     policies_satisfied: 0, satisfied_thanks_to_waivers: 0, with_failed: 0, with_missing: 0,
   };
-  const step = Math.max(1, Math.floor(GATED_ITEMS / sample));
+  const step = Math.max(1, Math.floor(shape.gatedItems / sample));
   let results = 0;
   let waivers = 0;
-  for (let g = 0; g < GATED_ITEMS && mix.sampled < sample; g += step) {
+  for (let g = 0; g < shape.gatedItems && mix.sampled < sample; g += step) {
     const nvr = itemName(gatedItem(g));
     const d = await decide(base, nvr, false);
     const sat = d.satisfied_requirements ?? [];
@@ -133,7 +133,8 @@ export async function checkDecisions(base: string, sample = 50): Promise<Decisio
       );
     }
     const v = await decide(base, nvr, true);
-    // Below ~100,000 seeded results a gated build cannot cover all its testcases: missing ones are counted.
+    // Well below the default 40 results per item, some gated builds get fewer results than the policy has
+    // testcases and cannot cover them all: missing ones are counted.
     if (!Array.isArray(v.results) || !Array.isArray(v.waivers) || v.results.length === 0) {
       throw new DecisionCheckError(
         `verbose decision for ${nvr}: expected results and waivers, got ` +

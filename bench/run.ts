@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { GATED_EVERY, Shape, defaultItems } from './data.ts';
 import { DecisionCheckError, checkDecisions, decisionScenarios, writePolicies, type DecisionMix } from './gating.ts';
 import { runScenario, scenarios, warmUp, type Scenario, type ScenarioStats } from './scenarios.ts';
 import { seed } from './seed.ts';
@@ -24,7 +25,7 @@ function options(): ReturnType<typeof parseOptions> {
     return parseOptions();
   } catch (e) {
     throw new BenchError(
-      `${(e as Error).message}\nflags: --results N --connections C --duration S --workers W --pool P --database URL --only NAME,NAME…\n` +
+      `${(e as Error).message}\nflags: --results N --items N --connections C --duration S --workers W --pool P --database URL --only NAME,NAME…\n` +
         `names: ${ALL_NAMES.join(', ')}`,
     );
   }
@@ -34,6 +35,8 @@ function parseOptions() {
   const { values } = parseArgs({
     options: {
       results: { type: 'string', default: '200000' },
+      // No default here: it follows --results (defaultItems), so a larger run tests more builds.
+      items: { type: 'string' },
       connections: { type: 'string', default: '16' },
       duration: { type: 'string', default: '10' },
       // One server process: on a 2-core machine shared with PostgreSQL and the load generator, a second
@@ -58,9 +61,13 @@ function parseOptions() {
   const unknown = only?.filter((n) => !ALL_NAMES.includes(n)) ?? [];
   if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')}`);
   if (only && !only.length) throw new Error('--only needs at least one scenario name');
+  const results = int('results');
+  const items = values.items === undefined ? defaultItems(results) : int('items');
   return {
     only: only ? new Set(only) : null,
-    results: int('results'),
+    results,
+    // Throws for too few items: a usage error like the others.
+    shape: new Shape(items),
     connections: int('connections'),
     duration: int('duration'),
     workers: int('workers'),
@@ -73,12 +80,13 @@ function parseOptions() {
  * Every scenario in run and report order: reads on the seeded data first, then decisions (read-only
  * POSTs), then the writes and the store's own insert limit.
  */
-function allScenarios(): Scenario[] {
-  const base = scenarios();
-  return [...base.filter((s) => s.method === 'GET'), ...decisionScenarios(), ...base.filter((s) => s.method !== 'GET')];
+function allScenarios(shape: Shape): Scenario[] {
+  const base = scenarios(shape);
+  return [...base.filter((s) => s.method === 'GET'), ...decisionScenarios(shape), ...base.filter((s) => s.method !== 'GET')];
 }
 const STORE_LIMIT = 'store_limit';
-const ALL_NAMES = [...allScenarios().map((s) => s.name), STORE_LIMIT];
+// Names do not depend on the number of items: the smallest data set lists them before flags are parsed.
+const ALL_NAMES = [...allScenarios(new Shape(GATED_EVERY)).map((s) => s.name), STORE_LIMIT];
 
 const redact = (url: string) => url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 
@@ -135,9 +143,9 @@ async function main(): Promise<void> {
   migrate(url);
 
   const seedStart = performance.now();
-  const seeded = await seed(url, opt.results, log);
+  const seeded = await seed(url, opt.results, opt.shape, log);
   const seedSeconds = round((performance.now() - seedStart) / 1000, 1);
-  log(`seeded ${opt.results} results in ${seedSeconds}s`);
+  log(`seeded ${opt.results} results over ${opt.shape.items} items in ${seedSeconds}s`);
   if (abort.signal.aborted) return;
 
   const policies = writePolicies();
@@ -155,12 +163,12 @@ async function main(): Promise<void> {
   log(`server ready at ${server.baseUrl} with ${opt.workers} workers`);
 
   // Reads run first, against exactly the seeded and analyzed data; the POSTs then add rows.
-  const all = allScenarios().filter((s) => !opt.only || opt.only.has(s.name));
+  const all = allScenarios(opt.shape).filter((s) => !opt.only || opt.only.has(s.name));
   let decisionMix: DecisionMix | undefined;
   if (all.some((s) => s.name.startsWith('decision'))) {
     // Before anything is measured: a policy that did not load must not pass for a fast decision.
     try {
-      decisionMix = await checkDecisions(server.baseUrl);
+      decisionMix = await checkDecisions(server.baseUrl, opt.shape);
     } catch (e) {
       if (e instanceof DecisionCheckError) throw new BenchError(`decision check failed: ${e.message}\nserver log:\n${server.logTail()}`);
       throw e;
@@ -193,6 +201,7 @@ async function main(): Promise<void> {
   const verbose = stats.decision_verbose;
   const report = {
     results: opt.results,
+    items: opt.shape.items,
     workers: opt.workers,
     db_pool_size: opt.pool,
     connections: opt.connections,

@@ -1,7 +1,7 @@
 // The HTTP workloads. GETs rotate over thousands of distinct paths so no single item, page or
 // query plan stays trivially hot in a cache; POSTs send fresh items with a realistic body.
 import autocannon, { type Result } from 'autocannon';
-import { ITEMS, TESTCASES, itemName, postBody, prng, syntheticResult, testcaseName } from './data.ts';
+import { TESTCASES, postBody, prng, syntheticResult, testcaseName, type Shape } from './data.ts';
 import { cpuDeltaMs } from './server.ts';
 import { round } from './storeLimit.ts';
 
@@ -55,10 +55,11 @@ const rotatePaths = (paths: string[], seed: number): Scenario['next'] => {
   return () => ({ path: next() });
 };
 
-const items = Array.from({ length: ITEMS }, (_, i) => itemName(i));
 const month = (m: number) => `2024-${String(m).padStart(2, '0')}-01T00:00:00`;
 
-export function scenarios(): Scenario[] {
+/** The HTTP scenarios over the items of `shape`; GET paths cover every item. */
+export function scenarios(shape: Shape): Scenario[] {
+  const items = shape.itemNames();
   const r = prng(99);
   let posted = 0;
   return [

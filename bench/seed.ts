@@ -4,8 +4,6 @@ import pg from 'pg';
 import { dataJson } from '../src/results/serialize.ts';
 import {
   DATA_KEYS,
-  GATED_ITEMS,
-  ITEMS,
   POLICY_TESTCASES,
   PRODUCT_VERSION,
   SEED_SPAN_US,
@@ -15,11 +13,11 @@ import {
   gatedResult,
   isGated,
   itemName,
-  pickItem,
   policyTestcase,
   prng,
   syntheticResult,
   testcaseName,
+  type Shape,
 } from './data.ts';
 
 const BATCH = 10_000;
@@ -33,7 +31,8 @@ export interface Seeded {
   policyTestcases: number;
 }
 
-export async function seed(url: string, n: number, log: (msg: string) => void): Promise<Seeded> {
+/** Seeds `n` results spread over the items of `shape`. */
+export async function seed(url: string, n: number, shape: Shape, log: (msg: string) => void): Promise<Seeded> {
   const clients = Array.from({ length: WRITERS }, () => new pg.Client({ connectionString: url }));
   const client = clients[0]!;
   try {
@@ -52,7 +51,7 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
     const r = prng(42);
     const step = SEED_SPAN_US / n;
     // How many results each item has so far: a gated item's k-th result fills its k-th slot.
-    const perItem = new Int32Array(ITEMS);
+    const perItem = new Int32Array(shape.items);
     // Testcases that failed on each gated build: the ones its packager would waive.
     const failed = new Map<number, string[]>();
     const pending: Promise<unknown>[] = clients.map(() => Promise.resolve());
@@ -61,7 +60,7 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
       const res = { id: [] as number[], tc: [] as number[], t: [] as number[], outcome: [] as string[], ref: [] as string[], data: [] as string[] };
       const data = { id: [] as number[], seq: [] as number[], key: [] as string[], value: [] as string[], t: [] as number[], tc: [] as number[] };
       for (let id = start; id <= end; id++) {
-        const item = pickItem(r);
+        const item = shape.pickItem(r);
         const s = isGated(item) ? gatedResult(r, item, itemName(item), id, perItem[item]!++) : syntheticResult(r, item, itemName(item), id);
         if (isGated(item) && s.outcome === 'FAILED') failed.set(item, [...(failed.get(item) ?? []), s.testcase]);
         res.id.push(id);
@@ -102,13 +101,13 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
     }
     await Promise.all(pending);
     await client.query(`SELECT setval(pg_get_serial_sequence('result', 'id'), $1)`, [Math.max(n, 1)]);
-    const w = await seedWaivers(client, failed);
+    const w = await seedWaivers(client, shape, failed);
     log(`seeded ${w} waivers`);
     // VACUUM as well as ANALYZE: a live database has been vacuumed by autovacuum, so index-only scans
     // find the visibility map set; a freshly loaded table would send them to the heap instead.
     log('VACUUM ANALYZE');
     await client.query('VACUUM ANALYZE');
-    return { waivers: w, gatedSubjects: GATED_ITEMS, policyTestcases: POLICY_TESTCASES };
+    return { waivers: w, gatedSubjects: shape.gatedItems, policyTestcases: POLICY_TESTCASES };
   } finally {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
@@ -120,7 +119,7 @@ export async function seed(url: string, n: number, log: (msg: string) => void): 
  * revocation of that first waiver for one build in five, a fedora-39 waiver for one in four, and one
  * waiver on every third other item, so the decision's waiver lookup runs against a table of some size.
  */
-async function seedWaivers(client: pg.Client, failed: Map<number, string[]>): Promise<number> {
+async function seedWaivers(client: pg.Client, shape: Shape, failed: Map<number, string[]>): Promise<number> {
   const r = prng(43);
   const w = {
     type: [] as string[], id: [] as string[], tc: [] as string[], scenario: [] as (string | null)[],
@@ -140,7 +139,7 @@ async function seedWaivers(client: pg.Client, failed: Map<number, string[]>): Pr
     return at;
   };
   const policyNames = Array.from({ length: POLICY_TESTCASES }, (_, j) => testcaseName(policyTestcase(j)));
-  for (let g = 0; g < GATED_ITEMS; g++) {
+  for (let g = 0; g < shape.gatedItems; g++) {
     const item = gatedItem(g);
     const start = Math.floor(r() * POLICY_TESTCASES);
     const names = [...new Set([...(failed.get(item) ?? []), ...[0, 7, 14].map((j) => policyNames[(start + j) % POLICY_TESTCASES]!)])].slice(0, 3);
@@ -150,7 +149,7 @@ async function seedWaivers(client: pg.Client, failed: Map<number, string[]>): Pr
     if (g % 5 === 0) add(item, names[0]!, { scenario: scenarios[0], waived: 0, at: firstAt + 3_600_000_000 });
     if (g % 4 === 0) add(item, names[1]!, { pv: 'fedora-39' });
   }
-  for (let item = 0; item < ITEMS; item++) {
+  for (let item = 0; item < shape.items; item++) {
     if (!isGated(item) && item % 3 === 0) add(item, testcaseName(Math.floor(r() * TESTCASES)));
   }
   await client.query(

@@ -273,8 +273,22 @@ async function pageOfFew(store: Store, f: ResultFilters, testcaseIds: number[] |
   return whole.slice(f.page * limit, f.page * limit + limit + 1);
 }
 
-/** Candidates read whole per batch by pageByBatches: 700 at most before the index walk takes over. */
-const BATCHES = [100, 200, 400];
+/** Candidates read whole by pageByBatches: at most this many before the index walk takes over. */
+const BATCH_BUDGET = 700;
+
+/**
+ * Batch sizes for a page needing `wanted` rows: twice that first (most pages fill from it, however
+ * many results the item has), then four times the last, within BATCH_BUDGET in all.
+ */
+export function batchSizes(wanted: number): number[] {
+  const sizes: number[] = [];
+  let left = BATCH_BUDGET;
+  for (let size = Math.min(Math.max(2 * wanted, 20), left); left > 0; size *= 4) {
+    sizes.push(Math.min(size, left));
+    left -= size;
+  }
+  return sizes;
+}
 
 /**
  * A page for a single-valued equality driver (`item=X`) and other equality data filters: the driver's
@@ -296,7 +310,7 @@ async function pageByBatches(store: Store, f: ResultFilters): Promise<ResultRow[
   const wanted = f.page * limit + limit + 1;
   const found: ResultRow[] = [];
   let after: { t: number; id: number } | undefined;
-  for (const size of BATCHES) {
+  for (const size of batchSizes(wanted)) {
     let q = driverRows(store, driver, f);
     // Keyset: the next batch starts after the last candidate of this one.
     if (after) q = q.where(sql<SqlBool>`(d.submit_time, d.result_id) ${sql.raw(f.sort === 'asc' ? '>' : '<')} (${after.t}, ${after.id})`);
