@@ -1,4 +1,4 @@
-import { sql, type Kysely, type SqlBool, type SelectQueryBuilder, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type SqlBool, type SelectQueryBuilder, type Transaction } from 'kysely';
 import type { Store } from '../store/connection.ts';
 import type { Database } from '../store/schema.ts';
 import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
@@ -67,6 +67,9 @@ export function applyFilters<O>(
             selectFrom('result_data as d')
               .select(sql`1`.as('one'))
               .whereRef('d.result_id', '=', 'r.id')
+              // The entry's submit_time too: (key, value, submit_time, result_id) is then a point lookup in
+              // the filter index, where (key, value, result_id) scanned every result carrying the value.
+              .whereRef('d.submit_time', '=', 'r.submit_time')
               .where('d.key', '=', d.key)
               .where(match),
           ),
@@ -109,10 +112,16 @@ interface Narrowed {
   ids?: number[];
 }
 
-/** The equality data filter most likely to be selective: `item` when present, else the first one. */
+/**
+ * The equality data filter most likely to be selective: `item` when present, else the first one
+ * (with `singleValue`, the first single-valued one). An `item` with several values is still the one:
+ * none then has a single value, rather than another key's far longer index range being walked.
+ */
 function pickDriver(f: ResultFilters, singleValue: boolean): ResultFilters['data'][number] | undefined {
-  const eq = f.data.filter((d) => !d.like && (!singleValue || d.values.length === 1));
-  return eq.find((d) => d.key === 'item') ?? eq[0];
+  const eq = f.data.filter((d) => !d.like);
+  const item = eq.find((d) => d.key === 'item');
+  if (item) return !singleValue || item.values.length === 1 ? item : undefined;
+  return singleValue ? eq.find((d) => d.values.length === 1) : eq[0];
 }
 
 /** limit+1 rows (the extra one only tells whether a next page exists), from the requested page on. */
@@ -373,7 +382,8 @@ async function fetchPage(store: Store, page: PageQuery, dir: 'asc' | 'desc'): Pr
 function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): PageQuery | undefined {
   const driver = pickDriver(f, true);
   if (!driver) return undefined;
-  const rest: ResultFilters = { ...f, since: undefined, data: f.data.filter((d) => d !== driver) };
+  const siblings = f.data.filter((d) => d !== driver && !d.like);
+  const rest: ResultFilters = { ...f, since: undefined, data: f.data.filter((d) => d !== driver && d.like) };
   let page = store.db
     .selectFrom('result_data as d')
     .select('d.result_id as id')
@@ -383,6 +393,7 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
     page = page.where('d.submit_time', '>=', f.since.start);
     if (f.since.end !== null) page = page.where('d.submit_time', '<=', f.since.end);
   }
+  for (const d of siblings) page = page.where(siblingEntry(store, d));
   if (rest.outcomes.length || hasAnyFilter(rest)) {
     const probe = applyFilters(
       store.db.selectFrom('result as r').select(sql`1`.as('one')).where('r.id', '=', sql.ref<number>('d.result_id')),
@@ -393,6 +404,24 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
     page = page.where(({ exists }) => exists(store.dialect.fence(probe)));
   }
   return paged(page.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort), f) as unknown as PageQuery;
+}
+
+/**
+ * Another equality data filter of the candidate `d`: its own filter index entry, found by a point
+ * lookup (key, value, submit_time, result_id) beside the driver's, without reading the result.
+ */
+function siblingEntry(store: Store, filter: ResultFilters['data'][number]) {
+  return ({ exists, selectFrom }: ExpressionBuilder<DB & { d: Database['result_data'] }, 'd'>) =>
+    exists(
+      store.dialect.fence(
+        selectFrom('result_data as s')
+          .select(sql`1`.as('one'))
+          .where('s.key', '=', filter.key)
+          .where(store.dialect.inList(sql.ref('s.value'), filter.values))
+          .whereRef('s.submit_time', '=', 'd.submit_time')
+          .whereRef('s.result_id', '=', 'd.result_id'),
+      ),
+    );
 }
 
 /** pickLatest over full rows, which it compares by testcase name. */
