@@ -1,5 +1,6 @@
 import { sql, type SqlBool } from 'kysely';
 import type { Store } from '../store/connection.ts';
+import { runShape, slotsFor } from '../store/statements.ts';
 import type { ResultFilters } from '../results/filters.ts';
 import { latestResultsOfEach } from '../results/store.ts';
 import type { ResultRow } from '../results/serialize.ts';
@@ -42,17 +43,23 @@ function filtersFor(query: Record<string, string>, when: number | null): ResultF
 }
 
 /** Waiver rows naming one of the subjects: its identifier, and its type's id or any alias. */
-function forSubjects(store: Store, subjects: readonly Subject[]) {
+function forSubjects(store: Store, lists: SubjectLists) {
   const { inList } = store.dialect;
-  const ids = inList(sql.ref('subject_identifier'), [...new Set(subjects.map((s) => s.identifier))]);
-  const types = inList(sql.ref('subject_type'), [...new Set(subjects.flatMap((s) => [s.type.id, ...s.type.aliases]))]);
-  return sql<SqlBool>`${ids} and ${types}`;
+  return sql<SqlBool>`${inList(sql.ref('subject_identifier'), lists.ids)} and ${inList(sql.ref('subject_type'), lists.types)}`;
 }
+
+interface SubjectLists { ids: string[]; types: string[] }
+
+/** The identifiers of the subjects, and their types with every alias. */
+const subjectLists = (subjects: readonly Subject[]): SubjectLists => ({
+  ids: [...new Set(subjects.map((s) => s.identifier))],
+  types: [...new Set(subjects.flatMap((s) => [s.type.id, ...s.type.aliases]))],
+});
 
 /** Every waiver of the subjects for the product version filed up to `when`; the engine picks the current ones. */
 export async function waiversOf(store: Store, subjects: readonly Subject[], productVersion: string, when: number | null): Promise<WaiverRow[]> {
   if (!subjects.length) return [];
-  let q = store.db.selectFrom('waiver').selectAll().where(forSubjects(store, subjects)).where('product_version', '=', productVersion);
+  let q = store.db.selectFrom('waiver').selectAll().where(forSubjects(store, subjectLists(subjects))).where('product_version', '=', productVersion);
   if (when !== null) q = q.where('timestamp', '<=', when);
   return (await q.execute()).map(toWaiverRow);
 }
@@ -72,21 +79,23 @@ export async function factsToken(store: Store, subjects: readonly Subject[], pro
   if (!subjects.length || chosen.some((pair) => pair === undefined)) return null;
   const pairs = chosen as [string, string][];
   const { inList } = store.dialect;
-  const row = await store.db
-    .selectNoFrom((eb) => [
-      eb
-        .selectFrom('result_data')
-        .select(eb.fn.countAll().as('n'))
-        .where(inList(sql.ref('key'), [...new Set(pairs.map(([k]) => k))]))
-        .where(inList(sql.ref('value'), [...new Set(pairs.flatMap(([, v]) => v.split(',')))]))
-        .as('results'),
-      eb
-        .selectFrom('waiver')
-        .select(eb.fn.countAll().as('n'))
-        .where(forSubjects(store, subjects))
-        .where('product_version', '=', productVersion)
-        .as('waivers'),
-    ])
-    .executeTakeFirstOrThrow();
-  return `${row.results}/${row.waivers}`;
+  const keys = [...new Set(pairs.map(([k]) => k))];
+  const values = [...new Set(pairs.flatMap(([, v]) => v.split(',')))];
+  const { ids, types } = subjectLists(subjects);
+  const lists = [keys, values, ids, types, [productVersion]];
+  // Asked before every cached decision: built once per list lengths (store/statements.ts).
+  const [row] = await runShape(store, `factsToken${JSON.stringify(lists.map((l) => l.length))}`, lists.flat(), () => {
+    let first = 0;
+    const [k, v, i, t, [pv]] = lists.map((l) => {
+      const slots = slotsFor(l, first);
+      first += l.length;
+      return slots;
+    });
+    return store.db.selectNoFrom((eb) => [
+      eb.selectFrom('result_data').select(eb.fn.countAll().as('n')).where(inList(sql.ref('key'), k!)).where(inList(sql.ref('value'), v!)).as('results'),
+      eb.selectFrom('waiver').select(eb.fn.countAll().as('n')).where(forSubjects(store, { ids: i!, types: t! }))
+        .where('product_version', '=', pv!).as('waivers'),
+    ]);
+  });
+  return `${row!.results}/${row!.waivers}`;
 }

@@ -2,6 +2,7 @@ import { sql, type ExpressionBuilder, type Kysely, type SqlBool, type SelectQuer
 import type { Store } from '../store/connection.ts';
 import type { Database } from '../store/schema.ts';
 import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
+import { runShape, slotsFor } from '../store/statements.ts';
 import { hasAnyFilter, type ResultFilters } from './filters.ts';
 import { pickLatest } from './latest.ts';
 import { dataJson, pairsOf, type GroupRow, type ResultRow, type TestcaseRow } from './serialize.ts';
@@ -234,10 +235,13 @@ async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number
   const cap = WHOLE_ROWS_CAP.latest;
   const driver = pickDriver(f, true);
   if (!driver) return undefined;
-  let q = driverRows(store, driver, f);
-  const sqlRest = { ...f, since: undefined, data: f.data.filter((d) => d.like) };
-  q = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes: false, probe: true, testcaseIds }) as unknown as typeof q;
-  const rows = await q.limit(cap + 1).execute();
+  const s = shaped(f, testcaseIds);
+  const rows = await runShape(store, `wholeByDriver${s.shape}`, s.values, () => {
+    const q = driverRows(store, pickDriver(s.f, true)!, s.f);
+    const sqlRest = { ...s.f, since: undefined, data: s.f.data.filter((d) => d.like) };
+    const filtered = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes: false, probe: true, testcaseIds: s.testcaseIds });
+    return (filtered as unknown as typeof q).limit(cap + 1);
+  });
   if (rows.length > cap) return undefined;
   const inMemory = f.data.filter((d) => d !== driver && !d.like);
   return rows.map((r) => toResultRow(r as RawRow)).filter((row) => matchesData(row, inMemory));
@@ -319,11 +323,16 @@ async function pageByBatches(store: Store, f: ResultFilters): Promise<ResultRow[
   const wanted = f.page * limit + limit + 1;
   const found: ResultRow[] = [];
   let after: { t: number; id: number } | undefined;
+  const s = shaped(f, undefined);
   for (const size of batchSizes(wanted)) {
-    let q = driverRows(store, driver, f);
-    // Keyset: the next batch starts after the last candidate of this one.
-    if (after) q = q.where(sql<SqlBool>`(d.submit_time, d.result_id) ${sql.raw(f.sort === 'asc' ? '>' : '<')} (${after.t}, ${after.id})`);
-    const rows = await q.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort).limit(size).execute();
+    const keyset = after ? [after.t, after.id] : [];
+    const rows = await runShape(store, `batch${s.shape}${JSON.stringify([size, keyset.length])}`, [...s.values, ...keyset], () => {
+      let q = driverRows(store, pickDriver(s.f, true)!, s.f);
+      // Keyset: the next batch starts after the last candidate of this one.
+      const [t, id] = slotsFor(keyset, s.values.length);
+      if (after) q = q.where(sql<SqlBool>`(d.submit_time, d.result_id) ${sql.raw(f.sort === 'asc' ? '>' : '<')} (${t}, ${id})`);
+      return q.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort).limit(size);
+    });
     for (const raw of rows) {
       const row = toResultRow(raw as RawRow);
       if (passes(row)) found.push(row);
@@ -346,31 +355,66 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
     const page = pickDriver(f, true) ? await pageByBatches(store, f) : await pageOfFew(store, f, testcaseIds);
     if (page) return page;
   }
-  const byIndex = indexedPage(store, f, testcaseIds);
-  if (byIndex) return fetchPage(store, byIndex, f.sort);
+  if (pickDriver(f, true) || !f.data.length) {
+    // The two common shapes, built once each (see store/statements.ts): an index walk, or no data filter.
+    const s = shaped(f, testcaseIds);
+    const page = () => indexedPage(store, s.f, s.testcaseIds) ?? plainPage(store, s.f, undefined, s.testcaseIds);
+    const rows = await runShape(store, `page${s.shape}`, s.values, () => pageRows(store, page(), f.sort));
+    return rows.map(toResultRow);
+  }
   const { rest, ids } = await narrow(store, f);
   if (ids && !ids.length) return [];
-  let page = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { ids, testcaseIds })
+  return fetchPage(store, plainPage(store, rest, ids, testcaseIds), f.sort);
+}
+
+/** A page of results passing `f` (or, with `ids`, the candidates `ids` passing it), newest first unless sorted otherwise. */
+function plainPage(store: Store, f: ResultFilters, ids: number[] | undefined, testcaseIds: number[] | undefined): PageQuery {
+  let page = applyFilters(store.db.selectFrom('result as r'), f, store.dialect, { ids, testcaseIds })
     .select(['r.id', 'r.submit_time'])
     .orderBy('r.submit_time', f.sort)
     .orderBy('r.id', f.sort);
   page = paged(page, f);
-  if (!ids && (rest.data.length || (testcaseIds?.length ?? 0) > 1)) page = page.modifyFront(PLAN_EACH_TIME);
-  return fetchPage(store, page, f.sort);
+  if (!ids && (f.data.length || (testcaseIds?.length ?? 0) > 1)) page = page.modifyFront(PLAN_EACH_TIME);
+  return page as unknown as PageQuery;
+}
+
+/**
+ * `f` and `testcaseIds` with their values (equality data values, time bounds, testcase ids) as slots,
+ * for runShape; the shape names all the rest: keys, list lengths, other filters, paging and sort.
+ */
+function shaped(f: ResultFilters, testcaseIds: number[] | undefined) {
+  const values: unknown[] = [];
+  const slots = <T>(xs: readonly T[]): T[] => {
+    const out = slotsFor(xs, values.length);
+    values.push(...xs);
+    return out;
+  };
+  // `:like` patterns stay as they are (SQLite rewrites them into GLOBs while building): part of the shape.
+  const data = f.data.map((d) => (d.like ? d : { ...d, values: slots(d.values) }));
+  const since = f.since && { start: slots([f.since.start])[0]!, end: f.since.end === null ? null : slots([f.since.end])[0]! };
+  const ids = testcaseIds && slots(testcaseIds);
+  const shape = JSON.stringify([
+    f.data.map((d) => [d.key, d.like ? d.values : d.values.length]), f.since ? f.since.end === null : 0, ids?.length ?? -1,
+    f.outcomes, f.groups, f.testcases, f.testcasesLike, f.sort, f.page, f.limit,
+  ]);
+  return { shape, values, f: { ...f, data, since }, testcaseIds: ids };
 }
 
 type PageQuery = SelectQueryBuilder<any, any, { id: number }>;
 
-async function fetchPage(store: Store, page: PageQuery, dir: 'asc' | 'desc'): Promise<ResultRow[]> {
-  const rows = await store.db
+/** The whole rows of a page of result ids. */
+function pageRows(store: Store, page: PageQuery, dir: 'asc' | 'desc') {
+  return store.db
     .selectFrom(page.as('p'))
     .innerJoin('result as r', 'r.id', 'p.id')
     .innerJoin('testcase as t', 't.id', 'r.testcase_id')
     .select(RESULT_COLUMNS)
     .orderBy('r.submit_time', dir)
-    .orderBy('r.id', dir)
-    .execute();
-  return rows.map(toResultRow);
+    .orderBy('r.id', dir);
+}
+
+async function fetchPage(store: Store, page: PageQuery, dir: 'asc' | 'desc'): Promise<ResultRow[]> {
+  return (await pageRows(store, page, dir).execute()).map(toResultRow);
 }
 
 /**
@@ -435,14 +479,18 @@ const latestOf = (rows: ResultRow[], distinctOn: readonly string[]): ResultRow[]
  * by time per testcase on its own, and only the winners are read whole, in one query.
  */
 async function latestOnIndex(store: Store, driver: ResultFilters['data'][number]): Promise<ResultRow[]> {
-  const ranked = store.db
-    .selectFrom('result_data as d')
-    .select(['d.result_id as id', sql<number>`rank() over (partition by d.testcase_id order by d.submit_time desc)`.as('rk')])
-    .where('d.key', '=', driver.key)
-    .where(store.dialect.inList(sql.ref('d.value'), driver.values));
-  // A result carrying two of the values is ranked twice, equally: distinct keeps it once.
-  const winners = store.db.selectFrom(ranked.as('x')).select('x.id').distinct().where('x.rk', '=', 1);
-  return fetchPage(store, winners as unknown as PageQuery, 'desc');
+  const shape = `latestOnIndex${JSON.stringify([driver.key, driver.values.length])}`;
+  const rows = await runShape(store, shape, driver.values, () => {
+    const ranked = store.db
+      .selectFrom('result_data as d')
+      .select(['d.result_id as id', sql<number>`rank() over (partition by d.testcase_id order by d.submit_time desc)`.as('rk')])
+      .where('d.key', '=', driver.key)
+      .where(store.dialect.inList(sql.ref('d.value'), slotsFor(driver.values)));
+    // A result carrying two of the values is ranked twice, equally: distinct keeps it once.
+    const winners = store.db.selectFrom(ranked.as('x')).select('x.id').distinct().where('x.rk', '=', 1);
+    return pageRows(store, winners as unknown as PageQuery, 'desc');
+  });
+  return rows.map(toResultRow);
 }
 
 /**
