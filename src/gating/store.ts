@@ -1,6 +1,6 @@
 import { sql, type SqlBool } from 'kysely';
 import type { Store } from '../store/connection.ts';
-import { runShape, slotsFor } from '../store/statements.ts';
+import { runShape, valueSlots } from '../store/statements.ts';
 import type { ResultFilters } from '../results/filters.ts';
 import { latestResultsOfEach } from '../results/store.ts';
 import type { ResultRow } from '../results/serialize.ts';
@@ -79,23 +79,19 @@ export async function factsToken(store: Store, subjects: readonly Subject[], pro
   if (!subjects.length || chosen.some((pair) => pair === undefined)) return null;
   const pairs = chosen as [string, string][];
   const { inList } = store.dialect;
-  const keys = [...new Set(pairs.map(([k]) => k))];
-  const values = [...new Set(pairs.flatMap(([, v]) => v.split(',')))];
-  const { ids, types } = subjectLists(subjects);
-  const lists = [keys, values, ids, types, [productVersion]];
+  const { values, slots } = valueSlots();
+  const keys = slots([...new Set(pairs.map(([k]) => k))]);
+  const pairValues = slots([...new Set(pairs.flatMap(([, v]) => v.split(',')))]);
+  const lists = subjectLists(subjects);
+  const subjectSlots = { ids: slots(lists.ids), types: slots(lists.types) };
+  const [version] = slots([productVersion]);
   // Asked before every cached decision: built once per list lengths (store/statements.ts).
-  const [row] = await runShape(store, `factsToken${JSON.stringify(lists.map((l) => l.length))}`, lists.flat(), () => {
-    let first = 0;
-    const [k, v, i, t, [pv]] = lists.map((l) => {
-      const slots = slotsFor(l, first);
-      first += l.length;
-      return slots;
-    });
-    return store.db.selectNoFrom((eb) => [
-      eb.selectFrom('result_data').select(eb.fn.countAll().as('n')).where(inList(sql.ref('key'), k!)).where(inList(sql.ref('value'), v!)).as('results'),
-      eb.selectFrom('waiver').select(eb.fn.countAll().as('n')).where(forSubjects(store, { ids: i!, types: t! }))
-        .where('product_version', '=', pv!).as('waivers'),
-    ]);
-  });
+  const shape = `factsToken${JSON.stringify([keys.length, pairValues.length, lists.ids.length, lists.types.length])}`;
+  const [row] = await runShape(store, shape, values, () =>
+    store.db.selectNoFrom((eb) => [
+      eb.selectFrom('result_data').select(eb.fn.countAll().as('n')).where(inList(sql.ref('key'), keys)).where(inList(sql.ref('value'), pairValues)).as('results'),
+      eb.selectFrom('waiver').select(eb.fn.countAll().as('n')).where(forSubjects(store, subjectSlots)).where('product_version', '=', version!).as('waivers'),
+    ]),
+  );
   return `${row!.results}/${row!.waivers}`;
 }

@@ -2,7 +2,7 @@ import { sql, type ExpressionBuilder, type Kysely, type SqlBool, type SelectQuer
 import type { Store } from '../store/connection.ts';
 import type { Database } from '../store/schema.ts';
 import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
-import { runShape, slotsFor } from '../store/statements.ts';
+import { runShape, slotsFor, valueSlots } from '../store/statements.ts';
 import { hasAnyFilter, type ResultFilters } from './filters.ts';
 import { pickLatest } from './latest.ts';
 import { dataJson, pairsOf, type GroupRow, type ResultRow, type TestcaseRow } from './serialize.ts';
@@ -383,12 +383,7 @@ function plainPage(store: Store, f: ResultFilters, ids: number[] | undefined, te
  * for runShape; the shape names all the rest: keys, list lengths, other filters, paging and sort.
  */
 function shaped(f: ResultFilters, testcaseIds: number[] | undefined) {
-  const values: unknown[] = [];
-  const slots = <T>(xs: readonly T[]): T[] => {
-    const out = slotsFor(xs, values.length);
-    values.push(...xs);
-    return out;
-  };
+  const { values, slots } = valueSlots();
   // `:like` patterns stay as they are (SQLite rewrites them into GLOBs while building): part of the shape.
   const data = f.data.map((d) => (d.like ? d : { ...d, values: slots(d.values) }));
   const since = f.since && { start: slots([f.since.start])[0]!, end: f.since.end === null ? null : slots([f.since.end])[0]! };

@@ -24,6 +24,17 @@ export class Slot {
 /** Slots for `values`, in order: what a builder gets instead of the values themselves. */
 export const slotsFor = <T>(values: readonly T[], first = 0): T[] => values.map((_, i) => new Slot(first + i) as unknown as T);
 
+/** A statement's values collected in order (`values`, for runShape), each list handed back as its slots. */
+export function valueSlots(): { values: unknown[]; slots: <T>(xs: readonly T[]) => T[] } {
+  const values: unknown[] = [];
+  const slots = <T>(xs: readonly T[]): T[] => {
+    const out = slotsFor(xs, values.length);
+    values.push(...xs);
+    return out;
+  };
+  return { values, slots };
+}
+
 /** Beyond this many shapes per store, new ones are built every time (a bound against unusual callers). */
 const MAX_SHAPES = 1000;
 const compiled = new WeakMap<Store, Map<string, CompiledQuery>>();
