@@ -44,8 +44,8 @@ function filtersFor(query: Record<string, string>, when: number | null): ResultF
 
 /** Waiver rows naming one of the subjects: its identifier, and its type's id or any alias. */
 function forSubjects(store: Store, lists: SubjectLists) {
-  const { inList } = store.dialect;
-  return sql<SqlBool>`${inList(sql.ref('subject_identifier'), lists.ids)} and ${inList(sql.ref('subject_type'), lists.types)}`;
+  const { inListOpaque } = store.dialect;
+  return sql<SqlBool>`${inListOpaque(sql.ref('subject_identifier'), lists.ids)} and ${inListOpaque(sql.ref('subject_type'), lists.types)}`;
 }
 
 interface SubjectLists { ids: string[]; types: string[] }
@@ -59,7 +59,7 @@ const subjectLists = (subjects: readonly Subject[]): SubjectLists => ({
 /** Every waiver of the subjects for the product version filed up to `when`; the engine picks the current ones. */
 export async function waiversOf(store: Store, subjects: readonly Subject[], productVersion: string, when: number | null): Promise<WaiverRow[]> {
   if (!subjects.length) return [];
-  let q = store.db.selectFrom('waiver').selectAll().where(forSubjects(store, subjectLists(subjects))).where('product_version', '=', productVersion);
+  let q = store.db.selectFrom('waiver').selectAll().where(forSubjects(store, subjectLists(subjects))).where(store.dialect.inListOpaque(sql.ref('product_version'), [productVersion]));
   if (when !== null) q = q.where('timestamp', '<=', when);
   return (await q.execute()).map(toWaiverRow);
 }
@@ -78,7 +78,7 @@ export async function factsToken(store: Store, subjects: readonly Subject[], pro
   );
   if (!subjects.length || chosen.some((pair) => pair === undefined)) return null;
   const pairs = chosen as [string, string][];
-  const { inList } = store.dialect;
+  const { inListOpaque } = store.dialect;
   const { values, slots } = valueSlots();
   const keys = slots([...new Set(pairs.map(([k]) => k))]);
   const pairValues = slots([...new Set(pairs.flatMap(([, v]) => v.split(',')))]);
@@ -89,8 +89,8 @@ export async function factsToken(store: Store, subjects: readonly Subject[], pro
   const shape = `factsToken${JSON.stringify([keys.length, pairValues.length, lists.ids.length, lists.types.length])}`;
   const [row] = await runShape(store, shape, values, () =>
     store.db.selectNoFrom((eb) => [
-      eb.selectFrom('result_data').select(eb.fn.countAll().as('n')).where(inList(sql.ref('key'), keys)).where(inList(sql.ref('value'), pairValues)).as('results'),
-      eb.selectFrom('waiver').select(eb.fn.countAll().as('n')).where(forSubjects(store, subjectSlots)).where('product_version', '=', version!).as('waivers'),
+      eb.selectFrom('result_data').select(eb.fn.countAll().as('n')).where(inListOpaque(sql.ref('key'), keys)).where(inListOpaque(sql.ref('value'), pairValues)).as('results'),
+      eb.selectFrom('waiver').select(eb.fn.countAll().as('n')).where(forSubjects(store, subjectSlots)).where(inListOpaque(sql.ref('product_version'), [version!])).as('waivers'),
     ]),
   );
   return `${row!.results}/${row!.waivers}`;

@@ -125,10 +125,17 @@ function pickDriver(f: ResultFilters, singleValue: boolean): ResultFilters['data
   return singleValue ? eq.find((d) => d.values.length === 1) : eq[0];
 }
 
-/** limit+1 rows (the extra one only tells whether a next page exists), from the requested page on. */
-function paged<Q extends { limit(n: number): Q; offset(n: number): Q }>(qb: Q, f: ResultFilters): Q {
+/**
+ * limit+1 rows (the extra one only tells whether a next page exists), from the requested page on.
+ * Row counts are literals (here and in the other reads): with a parameter, PostgreSQL's generic plan
+ * assumes a tenth of the table and looks so costly that it re-plans every run instead. Except with a
+ * time range: its generic plan assumes a range spans a handful of rows, and with a known count it
+ * would gather them all and sort them; an unknown count keeps it walking the time order and stopping.
+ */
+function paged<Q extends { limit(n: unknown): Q; offset(n: unknown): Q }>(qb: Q, f: ResultFilters): Q {
   const limit = Math.max(f.limit, 0);
-  return f.page > 0 ? qb.limit(limit + 1).offset(f.page * limit) : qb.limit(limit + 1);
+  const count = (n: number) => (f.since ? n : sql.lit(n));
+  return f.page > 0 ? qb.limit(count(limit + 1)).offset(count(f.page * limit)) : qb.limit(count(limit + 1));
 }
 
 /**
@@ -144,7 +151,7 @@ async function narrow(store: Store, f: ResultFilters): Promise<Narrowed> {
     .select('d.result_id')
     .where('d.key', '=', d.key)
     .where(store.dialect.inList(sql.ref('d.value'), d.values))
-    .limit(CANDIDATE_CAP + 1)
+    .limit(sql.lit(CANDIDATE_CAP + 1))
     .execute();
   if (rows.length > CANDIDATE_CAP) return { rest: f };
   return { rest: { ...f, data: f.data.filter((x) => x !== d) }, ids: [...new Set(rows.map((r) => Number(r.result_id)))] };
@@ -223,7 +230,7 @@ function indexedRows(store: Store, since: ResultFilters['since']) {
 
 /** Whole rows of the results carrying the single-valued `driver`, within `f.since`, from the filter index. */
 function driverRows(store: Store, driver: ResultFilters['data'][number], f: ResultFilters) {
-  return indexedRows(store, f.since).where('d.key', '=', driver.key).where('d.value', '=', driver.values[0]!);
+  return indexedRows(store, f.since).where('d.key', '=', driver.key).where(store.dialect.inListOpaque(sql.ref('d.value'), [driver.values[0]!]));
 }
 
 /**
@@ -240,7 +247,7 @@ async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number
     const q = driverRows(store, pickDriver(s.f, true)!, s.f);
     const sqlRest = { ...s.f, since: undefined, data: s.f.data.filter((d) => d.like) };
     const filtered = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes: false, probe: true, testcaseIds: s.testcaseIds });
-    return (filtered as unknown as typeof q).limit(cap + 1);
+    return (filtered as unknown as typeof q).limit(sql.lit(cap + 1));
   });
   if (rows.length > cap) return undefined;
   const inMemory = f.data.filter((d) => d !== driver && !d.like);
@@ -259,7 +266,7 @@ async function wholeIfFew(store: Store, f: ResultFilters, testcaseIds: number[] 
   let q = store.db
     .with('c', (db) =>
       db.selectFrom('result_data as d').select('d.result_id as id')
-        .where('d.key', '=', driver.key).where(store.dialect.inList(sql.ref('d.value'), driver.values)).limit(cap + 1),
+        .where('d.key', '=', driver.key).where(store.dialect.inList(sql.ref('d.value'), driver.values)).limit(sql.lit(cap + 1)),
     )
     .selectFrom('result as r')
     .innerJoin('testcase as t', 't.id', 'r.testcase_id')
@@ -267,7 +274,7 @@ async function wholeIfFew(store: Store, f: ResultFilters, testcaseIds: number[] 
     .where('r.id', 'in', (eb) => eb.selectFrom('c').select('c.id'))
     .where((eb) => eb(eb.selectFrom('c').select(eb.fn.countAll().as('n')), '<=', cap))
     // Never more rows than candidates; the limit also steers PostgreSQL's generic plan to index lookups.
-    .limit(cap + 1);
+    .limit(sql.lit(cap + 1));
   const sqlRest = { ...f, data: f.data.filter((d) => d.like) };
   q = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { probe: true, testcaseIds }) as unknown as typeof q;
   const rows = await q.execute();
@@ -331,7 +338,7 @@ async function pageByBatches(store: Store, f: ResultFilters): Promise<ResultRow[
       // Keyset: the next batch starts after the last candidate of this one.
       const [t, id] = slotsFor(keyset, s.values.length);
       if (after) q = q.where(sql<SqlBool>`(d.submit_time, d.result_id) ${sql.raw(f.sort === 'asc' ? '>' : '<')} (${t}, ${id})`);
-      return q.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort).limit(size);
+      return q.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort).limit(sql.lit(size));
     });
     for (const raw of rows) {
       const row = toResultRow(raw as RawRow);
@@ -427,7 +434,7 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
     .selectFrom('result_data as d')
     .select('d.result_id as id')
     .where('d.key', '=', driver.key)
-    .where('d.value', '=', driver.values[0]);
+    .where(store.dialect.inListOpaque(sql.ref('d.value'), [driver.values[0]!]));
   if (f.since) {
     page = page.where('d.submit_time', '>=', f.since.start);
     if (f.since.end !== null) page = page.where('d.submit_time', '<=', f.since.end);
@@ -456,7 +463,7 @@ function siblingEntry(store: Store, filter: ResultFilters['data'][number]) {
         selectFrom('result_data as s')
           .select(sql`1`.as('one'))
           .where('s.key', '=', filter.key)
-          .where(store.dialect.inList(sql.ref('s.value'), filter.values))
+          .where(store.dialect.inListOpaque(sql.ref('s.value'), filter.values))
           .whereRef('s.submit_time', '=', 'd.submit_time')
           .whereRef('s.result_id', '=', 'd.result_id'),
       ),
@@ -480,9 +487,9 @@ async function latestOnIndex(store: Store, driver: ResultFilters['data'][number]
       .selectFrom('result_data as d')
       .select(['d.result_id as id', sql<number>`rank() over (partition by d.testcase_id order by d.submit_time desc)`.as('rk')])
       .where('d.key', '=', driver.key)
-      .where(store.dialect.inList(sql.ref('d.value'), slotsFor(driver.values)));
+      .where(store.dialect.inListOpaque(sql.ref('d.value'), slotsFor(driver.values)));
     // A result carrying two of the values is ranked twice, equally: distinct keeps it once.
-    const winners = store.db.selectFrom(ranked.as('x')).select('x.id').distinct().where('x.rk', '=', 1);
+    const winners = store.db.selectFrom(ranked.as('x')).select('x.id').distinct().where('x.rk', '=', sql.lit(1));
     return pageRows(store, winners as unknown as PageQuery, 'desc');
   });
   return rows.map(toResultRow);
@@ -523,7 +530,7 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
     .selectFrom(inner.select(['r.id', sql<number>`${rank}`.as('rk')]).as('x'))
     .select('x.id')
     .distinct()
-    .where('x.rk', '=', 1);
+    .where('x.rk', '=', sql.lit(1));
   if (rest.data.length || (testcaseIds?.length ?? 0) > 1) winners = winners.modifyFront(PLAN_EACH_TIME);
   const rows = await store.db
     .selectFrom(winners.as('w'))
@@ -563,13 +570,13 @@ async function wholeByDrivers(
   store: Store, drivers: ResultFilters['data'], since: ResultFilters['since'],
 ): Promise<{ key: string; value: string; row: ResultRow }[] | undefined> {
   const cap = WHOLE_ROWS_CAP.latest;
-  const { inList } = store.dialect;
+  const { inListOpaque } = store.dialect;
   // Every key with every value: a superset when they differ (checked below), one statement text for all.
   const rows = await indexedRows(store, since)
     .select(['d.key as driver_key', 'd.value as driver_value'])
-    .where(inList(sql.ref('d.key'), [...new Set(drivers.map((d) => d.key))]))
-    .where(inList(sql.ref('d.value'), [...new Set(drivers.map((d) => d.values[0]!))]))
-    .limit(cap + 1)
+    .where(inListOpaque(sql.ref('d.key'), [...new Set(drivers.map((d) => d.key))]))
+    .where(inListOpaque(sql.ref('d.value'), [...new Set(drivers.map((d) => d.values[0]!))]))
+    .limit(sql.lit(cap + 1))
     .execute();
   if (rows.length > cap) return undefined;
   const wanted = new Set(drivers.map((d) => JSON.stringify([d.key, d.values[0]])));
@@ -744,8 +751,8 @@ export async function listGroups(store: Store, uuids: string[], desc: ListFilter
   if (uuids.length) qb = qb.where(inList(sql.ref('uuid'), uuids));
   if (desc.exact.length) qb = qb.where(inList(sql.ref('description'), desc.exact));
   else if (desc.like.length) qb = qb.where(likeAny(sql.ref<string>('description'), desc.like));
-  qb = qb.orderBy('id', 'desc').limit(Math.max(desc.limit, 0) + 1);
-  if (desc.page > 0) qb = qb.offset(desc.page * Math.max(desc.limit, 0));
+  qb = qb.orderBy('id', 'desc').limit(sql.lit(Math.max(desc.limit, 0) + 1));
+  if (desc.page > 0) qb = qb.offset(sql.lit(desc.page * Math.max(desc.limit, 0)));
   return groupsWithCounts(store.db, await qb.execute());
 }
 
@@ -759,8 +766,8 @@ export async function listTestcases(store: Store, f: ListFilter): Promise<Testca
   const { inList, likeAny } = store.dialect;
   if (f.exact.length) qb = qb.where(inList(sql.ref('name'), f.exact));
   else if (f.like.length) qb = qb.where(likeAny(sql.ref<string>('name'), f.like));
-  qb = qb.orderBy('name', 'asc').limit(Math.max(f.limit, 0) + 1);
-  if (f.page > 0) qb = qb.offset(f.page * Math.max(f.limit, 0));
+  qb = qb.orderBy('name', 'asc').limit(sql.lit(Math.max(f.limit, 0) + 1));
+  if (f.page > 0) qb = qb.offset(sql.lit(f.page * Math.max(f.limit, 0)));
   return qb.execute();
 }
 
