@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { resolveConfig, type Config } from '../config/config.ts';
 import { intOption } from './usage.ts';
@@ -44,13 +45,20 @@ async function runPrimary(config: Config): Promise<void> {
   const fork = () => cluster.fork({ RESULTSDB_WORKER: '1' });
   for (let i = 0; i < config.workers; i++) fork();
   let stopping = false;
+  let listening = 0;
+  const ready = new Set<number>();
+  cluster.on('listening', (w) => {
+    listening++;
+    ready.add(w.id);
+  });
   cluster.on('message', async (worker, msg: { type?: string; id?: number }) => {
     if (msg?.type !== 'resultsdb:metrics') return;
+    // A worker still starting has no registry answering yet: asked now, it would never reply and the
+    // whole answer would time out. Every worker listens once its registry does.
+    for (let i = 0; i < 300 && Object.values(cluster.workers ?? {}).some((w) => w && !ready.has(w.id)); i++) await sleep(100);
     const text = await aggregator.clusterMetrics().catch((e: Error) => `# error: ${e.message}\n`);
     worker.send({ type: 'resultsdb:metrics', id: msg.id, text });
   });
-  let listening = 0;
-  cluster.on('listening', () => listening++);
   cluster.on('exit', (w, code) => {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit();
