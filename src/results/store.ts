@@ -293,73 +293,15 @@ async function pageOfFew(store: Store, f: ResultFilters, testcaseIds: number[] |
   return whole.slice(f.page * limit, f.page * limit + limit + 1);
 }
 
-/** Candidates read whole by pageByBatches: at most this many before the index walk takes over. */
-const BATCH_BUDGET = 700;
-
-/**
- * Batch sizes for a page needing `wanted` rows: twice that first (most pages fill from it, however
- * many results the item has), then four times the last, within BATCH_BUDGET in all.
- */
-export function batchSizes(wanted: number): number[] {
-  const sizes: number[] = [];
-  let left = BATCH_BUDGET;
-  for (let size = Math.min(Math.max(2 * wanted, 20), left); left > 0; size *= 4) {
-    sizes.push(Math.min(size, left));
-    left -= size;
-  }
-  return sizes;
-}
-
-/**
- * A page for a single-valued equality driver (`item=X`) and other equality data filters: the driver's
- * candidates are read whole in the filter index's time order, a batch at a time, and every other
- * filter (data, outcome, testcase names, groups) is checked on the row, until the page is full or the
- * candidates run out. Undefined when a `:like` filter needs SQL, or the batches did not fill the page
- * (rare matches among many candidates): the index walk with per-candidate probes then answers.
- */
-async function pageByBatches(store: Store, f: ResultFilters): Promise<ResultRow[] | undefined> {
-  const driver = pickDriver(f, true);
-  if (!driver || f.testcasesLike.length || f.data.some((d) => d.like)) return undefined;
-  const others = f.data.filter((d) => d !== driver);
-  const passes = (row: ResultRow) =>
-    (!f.outcomes.length || f.outcomes.includes(row.outcome)) &&
-    (!f.testcases.length || f.testcases.includes(row.testcase.name)) &&
-    (!f.groups.length || row.groups.some((g) => f.groups.includes(g))) &&
-    matchesData(row, others);
-  const limit = Math.max(f.limit, 0);
-  const wanted = f.page * limit + limit + 1;
-  const found: ResultRow[] = [];
-  let after: { t: number; id: number } | undefined;
-  const s = shaped(f, undefined);
-  for (const size of batchSizes(wanted)) {
-    const keyset = after ? [after.t, after.id] : [];
-    const rows = await runShape(store, `batch${s.shape}${JSON.stringify([size, keyset.length])}`, [...s.values, ...keyset], () => {
-      let q = driverRows(store, pickDriver(s.f, true)!, s.f);
-      // Keyset: the next batch starts after the last candidate of this one.
-      const [t, id] = slotsFor(keyset, s.values.length);
-      if (after) q = q.where(sql<SqlBool>`(d.submit_time, d.result_id) ${sql.raw(f.sort === 'asc' ? '>' : '<')} (${t}, ${id})`);
-      return q.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort).limit(sql.lit(size));
-    });
-    for (const raw of rows) {
-      const row = toResultRow(raw as RawRow);
-      if (passes(row)) found.push(row);
-    }
-    if (found.length >= wanted || rows.length < size) return found.slice(f.page * limit, wanted);
-    const last = rows.at(-1)!;
-    after = { t: Number(last.submit_time), id: Number(last.id) };
-  }
-  return undefined;
-}
-
 /** One page of results plus one extra row, which only tells whether a next page exists. */
 export async function listResults(store: Store, f: ResultFilters): Promise<ResultRow[]> {
   const testcaseIds = await testcaseIdsOf(store, f);
   if (testcaseIds && !testcaseIds.length) return [];
-  // Several equality data filters: candidates read whole and checked in memory, fewer pages than an
-  // index probe per candidate and key. Otherwise, or when that does not pay, the index walk below,
-  // which stops after one page.
-  if (f.data.length > 1 && f.data.every((d) => !d.like)) {
-    const page = pickDriver(f, true) ? await pageByBatches(store, f) : await pageOfFew(store, f, testcaseIds);
+  // Several equality data filters and no single-valued one to walk: a multi-valued item's few
+  // candidates read whole and checked in memory, when few enough. Otherwise the index walk below,
+  // which stops after one page (another data filter being a point lookup per candidate).
+  if (f.data.length > 1 && f.data.every((d) => !d.like) && !pickDriver(f, true)) {
+    const page = await pageOfFew(store, f, testcaseIds);
     if (page) return page;
   }
   if (pickDriver(f, true) || !f.data.length) {

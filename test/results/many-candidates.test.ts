@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { batchSizes, createResult } from '../../src/results/store.ts';
+import { createResult } from '../../src/results/store.ts';
 import { postgresAvailable, STORE_KINDS, testApp, type TestApp } from '../helpers/stores.ts';
 
-// An item with more results than a page reads whole (100), or than /results reads in batches before
-// it gives up (700, when matches are rare), takes the other paths, and a multi-valued item filter
+// An item with more results than a page reads whole (100) takes the index walk, with other data
+// filters probed per candidate (matches rare among 800 candidates), and a multi-valued item filter
 // (`item=a,b`) yet another; all must agree with the planner's path (`item:like`), which never uses
 // the filter index.
 for (const kind of STORE_KINDS) {
@@ -46,16 +46,3 @@ for (const kind of STORE_KINDS) {
     }
   });
 }
-
-describe('batch sizes of a page read in batches', () => {
-  it('start at twice the rows wanted, grow fourfold, and stay within the budget of 700', () => {
-    assert.deepEqual(batchSizes(21), [42, 168, 490]);
-    assert.deepEqual(batchSizes(1), [20, 80, 320, 280]);
-    assert.deepEqual(batchSizes(1001), [700]);
-    for (const wanted of [1, 2, 21, 51, 101, 349, 350, 351, 1001]) {
-      const sizes = batchSizes(wanted);
-      assert.equal(sizes.reduce((a, b) => a + b, 0), 700, `budget for ${wanted}`);
-      assert.ok(sizes.every((s) => s > 0));
-    }
-  });
-});
