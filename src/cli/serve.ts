@@ -45,12 +45,9 @@ async function runPrimary(config: Config): Promise<void> {
   const fork = () => cluster.fork({ RESULTSDB_WORKER: '1' });
   for (let i = 0; i < config.workers; i++) fork();
   let stopping = false;
-  let listening = 0;
+  // Workers that have listened (ids are never reused): none yet means the start itself failed.
   const ready = new Set<number>();
-  cluster.on('listening', (w) => {
-    listening++;
-    ready.add(w.id);
-  });
+  cluster.on('listening', (w) => ready.add(w.id));
   cluster.on('message', async (worker, msg: { type?: string; id?: number }) => {
     if (msg?.type !== 'resultsdb:metrics') return;
     // A worker still starting has no registry answering yet: asked now, it would never reply and the
@@ -66,7 +63,7 @@ async function runPrimary(config: Config): Promise<void> {
     }
     // A worker that fails before the service ever listened (port taken, bad database URL) would fail
     // again: stop instead of forking forever. Later crashes are replaced.
-    if (listening === 0) {
+    if (ready.size === 0) {
       console.error(`worker ${w.process.pid} exited with ${code} before listening; stopping`);
       stop();
       process.exitCode = 1;
