@@ -16,7 +16,9 @@ export interface ResultRow {
   readonly data: [string, string][];
   /** `data` already in its wire form (dataJson), as stored: written out as it is. */
   dataJson?: string;
-  groups: string[];
+  readonly groups: string[];
+  /** `groups` as stored (their JSON text): written out as it is. */
+  groupsJson?: string;
 }
 
 const testcaseHref = (host: string, name: string) => `${host}/api/v2.0/testcases/${quotePath(name)}`;
@@ -67,23 +69,51 @@ export function pairsOf(text: string): [string, string][] {
 }
 
 /**
+ * The parts of a result's JSON that depend on the host and the testcase only, made once per page:
+ * a page repeats a few testcases, and building their hrefs (quoting, escaping) was a good share of
+ * writing a result.
+ */
+class ResultWriter {
+  private readonly hrefStart: string;
+  private readonly testcases = new Map<string, { ref_url: string | null; tail: string }>();
+
+  constructor(private readonly host: string) {
+    const href = q(`${host}/api/v2.0/results/`);
+    this.hrefStart = href.slice(0, -1);
+  }
+
+  /** `,"testcase":{…}}`: the result's closing member. */
+  private testcaseTail(t: TestcaseRow): string {
+    const known = this.testcases.get(t.name);
+    if (known?.ref_url === t.ref_url) return known.tail;
+    const tail = ',"testcase":{"href":' + q(testcaseHref(this.host, t.name)) + ',"name":' + q(t.name) + ',"ref_url":' + q(t.ref_url) + '}}';
+    this.testcases.set(t.name, { ref_url: t.ref_url, tail });
+    return tail;
+  }
+
+  write(r: ResultRow): string {
+    return (
+      '{"data":' + (r.dataJson ?? dataJson(r.data)) +
+      ',"groups":' + (r.groupsJson ?? q(r.groups)) +
+      ',"href":' + this.hrefStart + r.id + '"' +
+      ',"id":' + r.id +
+      ',"note":' + q(r.note) +
+      ',"outcome":' + q(r.outcome) +
+      ',"ref_url":' + q(r.ref_url) +
+      ',"submit_time":"' + formatTime(r.submit_time) + '"' +
+      this.testcaseTail(r.testcase)
+    );
+  }
+}
+
+/**
  * One result as JSON text, exactly what flaskJson writes for its ResultsDB v2.0 object (keys sorted,
  * compact) but before the ASCII escaping, which the response body gets as a whole (flaskBody).
  */
-export function resultJson(host: string, r: ResultRow): string {
-  return (
-    '{"data":' + (r.dataJson ?? dataJson(r.data)) +
-    ',"groups":' + q(r.groups) +
-    ',"href":' + q(`${host}/api/v2.0/results/${r.id}`) +
-    ',"id":' + r.id +
-    ',"note":' + q(r.note) +
-    ',"outcome":' + q(r.outcome) +
-    ',"ref_url":' + q(r.ref_url) +
-    ',"submit_time":' + q(formatTime(r.submit_time)) +
-    ',"testcase":{"href":' + q(testcaseHref(host, r.testcase.name)) + ',"name":' + q(r.testcase.name) + ',"ref_url":' + q(r.testcase.ref_url) +
-    '}}'
-  );
-}
+export const resultJson = (host: string, r: ResultRow): string => new ResultWriter(host).write(r);
 
 /** A list of results as JSON text (see resultJson). */
-export const resultsJson = (host: string, rows: readonly ResultRow[]): string => '[' + rows.map((r) => resultJson(host, r)).join(',') + ']';
+export function resultsJson(host: string, rows: readonly ResultRow[]): string {
+  const writer = new ResultWriter(host);
+  return '[' + rows.map((r) => writer.write(r)).join(',') + ']';
+}

@@ -173,23 +173,44 @@ type RawRow = {
   groups_json: string;
 };
 
-function toResultRow(r: RawRow): ResultRow {
-  // Pages write dataJson as it is; only filters, "latest" and decisions need the pairs.
-  let data: [string, string][] | undefined;
-  return {
-    id: Number(r.id),
-    submit_time: Number(r.submit_time),
-    outcome: r.outcome,
-    note: r.note,
-    ref_url: r.ref_url,
-    testcase: { name: r.name, ref_url: r.tc_ref_url },
-    dataJson: r.data_json,
-    get data() {
-      return (data ??= pairsOf(r.data_json));
-    },
-    groups: JSON.parse(r.groups_json),
-  };
+/**
+ * A result as read from the store. A class: rows are made by the thousand per second, and object
+ * literals with getters (one closure pair each) cost a page more to build than to write out. Pages
+ * write dataJson and groupsJson as they are; only filters, "latest" and decisions parse them.
+ */
+class StoredResult implements ResultRow {
+  readonly id: number;
+  readonly submit_time: number;
+  readonly outcome: string;
+  readonly note: string | null;
+  readonly ref_url: string | null;
+  readonly testcase: TestcaseRow;
+  readonly dataJson: string;
+  readonly groupsJson: string;
+  #data?: [string, string][];
+  #groups?: string[];
+
+  constructor(r: RawRow) {
+    this.id = Number(r.id);
+    this.submit_time = Number(r.submit_time);
+    this.outcome = r.outcome;
+    this.note = r.note;
+    this.ref_url = r.ref_url;
+    this.testcase = { name: r.name, ref_url: r.tc_ref_url };
+    this.dataJson = r.data_json;
+    this.groupsJson = r.groups_json;
+  }
+
+  get data(): [string, string][] {
+    return (this.#data ??= pairsOf(this.dataJson));
+  }
+
+  get groups(): string[] {
+    return (this.#groups ??= JSON.parse(this.groupsJson) as string[]);
+  }
 }
+
+const toResultRow = (r: RawRow): ResultRow => new StoredResult(r);
 
 /**
  * Candidates read whole and filtered in memory: at most this many for one page of /results (beyond,
@@ -414,7 +435,7 @@ function siblingEntry(store: Store, filter: ResultFilters['data'][number]) {
 
 /** pickLatest over full rows, which it compares by testcase name. */
 const latestOf = (rows: ResultRow[], distinctOn: readonly string[]): ResultRow[] =>
-  // Fields named, not spread: a row read from the store has a getter, which spreading copies slowly.
+  // Fields named, not spread: a row read from the store has `data` on its prototype, which a spread drops.
   pickLatest(rows.map((row) => ({ id: row.id, submit_time: row.submit_time, testcase: row.testcase.name, data: row.data, row })), distinctOn)
     .map((c) => c.row);
 

@@ -28,11 +28,23 @@ export function formatTime(us: number): string {
     secs = Number((b - m) / US_PER_S);
   }
   const sod = ((secs % 86400) + 86400) % 86400;
-  const d = new Date(((secs - sod) / 86400) * 86_400_000);
-  const base =
-    `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}` +
-    `T${p(Math.floor(sod / 3600))}:${p(Math.floor(sod / 60) % 60)}:${p(sod % 60)}`;
+  const base = dayText((secs - sod) / 86400) + TWO_DIGITS[Math.floor(sod / 3600)] + ':' + TWO_DIGITS[Math.floor(sod / 60) % 60] + ':' + TWO_DIGITS[sod % 60];
   return micro === 0 ? base : `${base}.${p(micro, 6)}`;
+}
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => p(i));
+const dayTexts = new Map<number, string>();
+
+/** `YYYY-MM-DDT` of a day counted from the epoch; remembered, as a page's results share a few days. */
+function dayText(day: number): string {
+  let text = dayTexts.get(day);
+  if (text === undefined) {
+    const d = new Date(day * 86_400_000);
+    text = `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())}T`;
+    if (dayTexts.size >= 10_000) dayTexts.clear();
+    dayTexts.set(day, text);
+  }
+  return text;
 }
 
 // Re-anchored on the wall clock only when it was stepped by over a second, so successive calls

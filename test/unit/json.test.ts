@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flaskJson } from '../../src/http/json.ts';
+import { flaskBody, flaskBytes, flaskJson } from '../../src/http/json.ts';
 
 /** Python's json.dumps(sort_keys=True, separators=(',', ':'), ensure_ascii=True), written the slow obvious way. */
 function reference(v: unknown): string {
@@ -57,6 +57,17 @@ describe('flaskJson', () => {
     for (let i = 0; i < 2000; i++) {
       const v = value(0);
       assert.equal(flaskJson(v), expected(v), JSON.stringify(v));
+    }
+  });
+});
+
+describe('flaskBytes', () => {
+  it('sends flaskBody as UTF-8 bytes, escaping DEL and every non-ASCII character', () => {
+    for (const text of ['{"a":"plain"}', '', '"\u007f"', '"x\u007fy"', '"é"', '"\u2028"', '"😀"', '"ascii then é at the end"', 'ÿ']) {
+      const bytes = flaskBytes(text);
+      assert.equal(bytes.toString('utf8'), flaskBody(text), JSON.stringify(text));
+      assert.equal(bytes.toString('utf8'), ascii(text) + '\n', JSON.stringify(text));
+      assert.ok(bytes.every((b) => b < 0x7f || b === 0x0a), JSON.stringify(text));
     }
   });
 });

@@ -232,3 +232,17 @@ test('parseSubmitTime: digit strings are milliseconds like Python int()', () => 
 test('parseSubmitTime: other types are invalid', () => {
   for (const v of [[], [ln('1')], {}, { a: 1 }]) assert.equal(submit(v), 'invalid');
 });
+
+test('formatTime agrees with Date over many days, each met again after others', () => {
+  // formatTime remembers the text of each day it wrote; a remembered day must come back unchanged.
+  const iso = (us: number) => {
+    const ms = Math.floor(us / 1000);
+    const frac = ((us % 1e6) + 1e6) % 1e6;
+    const base = new Date(ms).toISOString().slice(0, 19);
+    return frac === 0 ? base : `${base}.${String(frac).padStart(6, '0')}`;
+  };
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const times = Array.from({ length: 3000 }, () => Math.floor((rnd() - 0.3) * 4e15));
+  for (const us of [...times, ...times.reverse()]) assert.equal(formatTime(us), iso(us), String(us));
+});
