@@ -85,7 +85,7 @@ class ResultWriter {
   /** `,"testcase":{…}}`: the result's closing member. */
   private testcaseTail(t: TestcaseRow): string {
     const known = this.testcases.get(t.name);
-    if (known?.ref_url === t.ref_url) return known.tail;
+    if (known && known.ref_url === t.ref_url) return known.tail;
     const tail = ',"testcase":{"href":' + q(testcaseHref(this.host, t.name)) + ',"name":' + q(t.name) + ',"ref_url":' + q(t.ref_url) + '}}';
     this.testcases.set(t.name, { ref_url: t.ref_url, tail });
     return tail;
