@@ -35,12 +35,28 @@ function compare(a: Candidate, b: Candidate, breakTies: boolean): number {
 
 /** One key per combination of the result's values of `keys` (each value JSON-quoted, so keys are unambiguous). */
 function groupKeys(r: Candidate, keys: readonly string[]): string[] {
-  let combos = [JSON.stringify(r.testcase)];
+  const testcase = JSON.stringify(r.testcase);
+  if (!keys.length) return [testcase];
+  // The usual case, one value per key, builds one string; several values fan out into combinations.
+  let one: string | undefined = testcase;
+  let combos: string[] = [];
   for (const k of keys) {
-    const values: string[] = [];
-    for (const [dk, v] of r.data) if (dk === k && !values.includes(v)) values.push(v);
+    const values = valuesOf(r.data, k);
+    if (one !== undefined && values.length <= 1) {
+      one += values.length ? ',' + JSON.stringify(values[0]) : ',null';
+      continue;
+    }
+    if (one !== undefined) combos = [one];
+    one = undefined;
     const parts = values.length ? values.map((v) => JSON.stringify(v)) : ['null'];
-    combos = parts.length === 1 ? combos.map((c) => `${c},${parts[0]}`) : combos.flatMap((c) => parts.map((p) => `${c},${p}`));
+    combos = combos.flatMap((c) => parts.map((p) => `${c},${p}`));
   }
-  return combos;
+  return one !== undefined ? [one] : combos;
+}
+
+/** The distinct values of `key` in `data`, in order. */
+function valuesOf(data: readonly [string, string][], key: string): string[] {
+  const values: string[] = [];
+  for (const [k, v] of data) if (k === key && !values.includes(v)) values.push(v);
+  return values;
 }

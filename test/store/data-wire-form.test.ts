@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { up } from '../../src/store/migrations/003_data_wire_form.ts';
 import { dataJson, pairsOf } from '../../src/results/serialize.ts';
 import { freshStore, postgresAvailable, STORE_KINDS } from '../helpers/stores.ts';
+import { seededRandom } from '../helpers/random.ts';
 
 describe('dataJson', () => {
   it('sorts keys (integer-like ones as strings), keeps the order of a key\'s values, and reads back', () => {
@@ -11,6 +12,31 @@ describe('dataJson', () => {
     assert.equal(text, '{"10":["y"],"9":["x"],"__proto__":["p"],"item":["b","a"],"é":["\\"q\\""]}');
     assert.deepEqual(new Set(pairsOf(text).map((p) => p.join('='))), new Set(pairs.map((p) => p.join('='))));
     assert.equal(dataJson([]), '{}');
+  });
+
+  it('pairsOf reads back any pairs: every key with its values in order, escaped or not', () => {
+    const rnd = seededRandom(11);
+    // Characters that are JSON structure, escapes, non-ASCII and control characters.
+    const alphabet = ['a', 'b', 'c', '-', '.', '/', '_', 'x', 'y', 'z', '"', '\\', ',', ':', '[', ']', '{', '}', 'é', '😀', '\n', '\u0000', ' ', '1', '\ud800'];
+    const word = () => Array.from({ length: rnd(4) }, () => alphabet[rnd(alphabet.length)]).join('');
+    const byKey = (pairs: [string, string][]) => {
+      const m = new Map<string, string[]>();
+      for (const [k, v] of pairs) m.set(k, [...(m.get(k) ?? []), v]);
+      return m;
+    };
+    let plain = 0;
+    let empty = 0;
+    for (let i = 0; i < 5000; i++) {
+      const keys = Array.from({ length: 1 + rnd(3) }, word);
+      const pairs = Array.from({ length: rnd(6) }, (): [string, string] => [keys[rnd(keys.length)]!, word()]);
+      const text = dataJson(pairs);
+      if (!text.includes('\\')) plain++;
+      if (!pairs.length) empty++;
+      const back = pairsOf(text);
+      assert.equal(back.length, pairs.length, text);
+      assert.deepEqual(byKey(back), byKey(pairs), text);
+    }
+    assert.ok(plain > 500 && plain - empty > 1000, `texts without escapes: ${plain}, of them empty: ${empty}`);
   });
 });
 
