@@ -99,7 +99,7 @@ async function runWorker(config: Config): Promise<void> {
   const [{ default: client }, { buildApp }, { allowedOutcomes }, { openStore }, { migrate }, { createGating, reloadPolicies }, { defaultPolicyDir }, { pino }] =
     await server();
   const policyDir = config.policiesDir ?? defaultPolicyDir();
-  const store = openStore(config.database, { poolSize: config.dbPoolSize });
+  const store = openStore(config.database, { poolSize: config.dbPoolSize, pipelines: config.dbPipelines });
   // Bad policy files stop the start, naming the file (before anything listens).
   const gating = createGating({ store, config: config.gating, policyDir });
   if (config.migrate && !cluster.isWorker) await migrate(store);

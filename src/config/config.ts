@@ -20,6 +20,9 @@ export const ConfigFile = Type.Object(
     body_limit: Type.Optional(Type.Integer({ minimum: 1, description: 'largest request body in bytes (default 1 MiB)' })),
     log_level: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
     db_pool_size: Type.Optional(Type.Integer({ minimum: 1, description: 'PostgreSQL connections per process (default 10)' })),
+    db_pipelines: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'shared pipelined PostgreSQL connections per process for statements outside transactions (default 2, 0: none)' }),
+    ),
     superusers: Type.Optional(Type.Array(Type.String(), { description: 'users who may waive on behalf of others' })),
     permissions: Type.Optional(Type.Array(Permission, { description: 'who may waive (and, with results.require_auth, submit) which testcases' })),
     oidc: Type.Optional(OidcConfig),
@@ -97,6 +100,7 @@ export interface Config {
   bodyLimit: number;
   logLevel: string;
   dbPoolSize: number;
+  dbPipelines: number;
   auth: AuthSettings;
   /** Directory of policy files; null = none (no policies loaded). */
   policiesDir: string | null;
@@ -114,6 +118,7 @@ export const DEFAULTS: Config = {
   bodyLimit: 1024 * 1024,
   logLevel: 'info',
   dbPoolSize: 10,
+  dbPipelines: 2,
   auth: { superusers: [], permissions: [], oidc: null, proxyAuth: null, resultsRequireAuth: false },
   policiesDir: null,
   gating: gatingConfig(),
@@ -164,6 +169,7 @@ export function resolveConfig(flags: Partial<Config> & { config?: string }, env 
     bodyLimit: file.body_limit,
     logLevel: file.log_level,
     dbPoolSize: file.db_pool_size,
+    dbPipelines: file.db_pipelines,
     auth: {
       superusers: file.superusers ?? [],
       permissions: file.permissions ?? [],

@@ -5,6 +5,7 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Databa
 import pg from 'pg';
 import type { Database } from './schema.ts';
 import { PLAN_EACH_TIME_MARK, postgresDialect, sqliteDialect, type StoreDialect } from './dialect.ts';
+import { Pipelines, type PipelinedConnection } from './pipeline.ts';
 
 export interface Store {
   db: Kysely<Database>;
@@ -30,16 +31,18 @@ export function parseDatabaseUrl(url: string): StoreLocation {
 // Results ids and times are bigint columns; their values stay far below 2^53, so plain numbers are exact.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export function openStore(url: string, opts: { poolSize?: number } = {}): Store {
+/** PostgreSQL: `poolSize` connections of the pool (default 10), plus `pipelines` shared pipelined ones (default 2, 0: none). */
+export function openStore(url: string, opts: { poolSize?: number; pipelines?: number } = {}): Store {
   const loc = parseDatabaseUrl(url);
-  return loc.kind === 'postgres' ? openPostgres(loc.url, opts.poolSize ?? 10) : openSqlite(loc.path);
+  return loc.kind === 'postgres' ? openPostgres(loc.url, opts.poolSize ?? 10, opts.pipelines ?? 2) : openSqlite(loc.path);
 }
 
-function openPostgres(url: string, max: number): Store {
+function openPostgres(url: string, max: number, pipelined: number): Store {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatements(pool) }) });
+  const pipelines = pipelined > 0 ? new Pipelines(url, pipelined) : undefined;
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparedStatements(pool, pipelines) }) });
   return {
     db,
     dialect: postgresDialect,
@@ -71,14 +74,23 @@ function openSqlite(path: string): Store {
 }
 
 const MAX_NAMED_STATEMENTS = 2000;
+/**
+ * Statements that need a connection of their own, kept for what follows on the same Kysely connection:
+ * a transaction (`begin`, or `start transaction` with settings), and session state (the migrator's
+ * session advisory lock, which it releases after its transaction on the same connection).
+ */
+const OWN_CONNECTION = /^\s*(begin|start\s+transaction|set\s+(?!local\b)|listen|unlisten|declare|prepare|create\s+temp)\b|\bpg_advisory_(?!xact_)/i;
 
 /**
  * Runs data statements as named prepared statements: PostgreSQL then parses and plans each SQL text
  * once per connection instead of on every request, which was most of its CPU on the hot reads.
  * Texts are stable because lists travel as one array parameter (see dialect.inList). The number
  * of names is bounded; statements past it run unnamed, as before.
+ *
+ * Statements outside a transaction go to a shared pipelined connection (store/pipeline.ts) when one
+ * is free of slow queries; a transaction or session state (OWN_CONNECTION) has a pooled one of its own.
  */
-function preparedStatements(pool: pg.Pool): PostgresPool {
+function preparedStatements(pool: pg.Pool, pipelines: Pipelines | undefined): PostgresPool {
   const names = new Map<string, string>();
   const nameOf = (text: string): string | undefined => {
     const known = names.get(text);
@@ -88,16 +100,34 @@ function preparedStatements(pool: pg.Pool): PostgresPool {
     names.set(text, name);
     return name;
   };
+  const ownTexts = new Map<string, boolean>();
+  const needsOwn = (text: string): boolean => {
+    let yes = ownTexts.get(text);
+    if (yes === undefined) {
+      yes = OWN_CONNECTION.test(text);
+      if (ownTexts.size < MAX_NAMED_STATEMENTS) ownTexts.set(text, yes);
+    }
+    return yes;
+  };
   return {
+    // Kysely asks for a connection per statement, per transaction, or for a series (db.connection()): a
+    // statement needing a connection of its own takes a pooled one, which the rest of the series keeps.
     connect: async () => {
-      const client = await pool.connect();
-      const query = (text: unknown, values?: readonly unknown[]) =>
-        typeof text === 'string'
-          ? client.query({ name: nameOf(text), text, values: values as unknown[] })
-          : client.query(text as never);
-      return { query, release: () => client.release() } as unknown as PostgresPoolClient;
+      let own: pg.PoolClient | undefined;
+      let shared: PipelinedConnection | undefined;
+      const query = async (text: unknown, values?: readonly unknown[]) => {
+        if (typeof text !== 'string') return (own ??= await pool.connect()).query(text as never);
+        if (needsOwn(text)) shared = undefined;
+        else if (!own && !shared) shared = pipelines?.pick();
+        const q = { name: nameOf(text), text, values: values as unknown[] };
+        return shared ? shared.query(q) : (own ??= await pool.connect()).query(q);
+      };
+      return { query, release: () => own?.release() } as unknown as PostgresPoolClient;
     },
-    end: () => pool.end(),
+    end: async () => {
+      await pipelines?.end();
+      await pool.end();
+    },
   };
 }
 

@@ -39,14 +39,14 @@ type Plans = Map<string, { generic: number; custom: number }>;
 
 describe('hot reads are planned once by PostgreSQL (postgres)', () => {
   let ctx: Awaited<ReturnType<typeof freshStore>> | undefined;
-  // One connection: every statement is prepared on the backend whose record is read.
+  // One connection (no pipelined ones): every statement is prepared on the backend whose record is read.
   let store: Store;
   let app: Awaited<ReturnType<typeof buildApp>>;
   before(async () => {
     if (!(await postgresAvailable())) return;
     ctx = await freshStore('postgres');
     await seed(ctx.store);
-    store = openStore(ctx.url, { poolSize: 1 });
+    store = openStore(ctx.url, { poolSize: 1, pipelines: 0 });
     app = await buildApp({ store, outcomes: allowedOutcomes([]), maxLimit: 1000, bodyLimit: 1 << 20, logger: false });
   });
   after(async () => {
