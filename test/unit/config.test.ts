@@ -77,3 +77,16 @@ describe('config file: gating.decision_cache_mb', () => {
     );
   });
 });
+
+describe('config file: PostgreSQL connections', () => {
+  it('db_pool_size and db_pipelines default to 10 and 2; 0 pipelines turns them off; a negative count names the key', () => {
+    const defaults = resolveConfig({ config: configFile('port: 5001\n') }, {});
+    assert.deepEqual([defaults.dbPoolSize, defaults.dbPipelines], [10, 2]);
+    const set = resolveConfig({ config: configFile('db_pool_size: 4\ndb_pipelines: 0\n') }, {});
+    assert.deepEqual([set.dbPoolSize, set.dbPipelines], [4, 0]);
+    assert.throws(
+      () => resolveConfig({ config: configFile('db_pipelines: -1\n') }, {}),
+      (e: Error) => e instanceof ConfigError && /db_pipelines/.test(e.message),
+    );
+  });
+});
