@@ -434,10 +434,13 @@ function siblingEntry(store: Store, filter: ResultFilters['data'][number]) {
 }
 
 /** pickLatest over full rows, which it compares by testcase name. */
-const latestOf = (rows: ResultRow[], distinctOn: readonly string[]): ResultRow[] =>
+function latestOf(rows: ResultRow[], distinctOn: readonly string[]): ResultRow[] {
+  // Only distinct keys look at data: without them (decisions, plain latest) a row's data text stays unparsed.
+  const dataOf = (row: ResultRow) => (distinctOn.length ? row.data : []);
   // Fields named, not spread: a row read from the store has `data` on its prototype, which a spread drops.
-  pickLatest(rows.map((row) => ({ id: row.id, submit_time: row.submit_time, testcase: row.testcase.name, data: row.data, row })), distinctOn)
+  return pickLatest(rows.map((row) => ({ id: row.id, submit_time: row.submit_time, testcase: row.testcase.name, data: dataOf(row), row })), distinctOn)
     .map((c) => c.row);
+}
 
 /**
  * Latest per testcase when one data filter is the whole filter: the filter index ranks its entries
