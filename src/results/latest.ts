@@ -1,9 +1,13 @@
-/** What decides "latest": a result's id, time, testcase and (for distinct keys) its data. */
+/**
+ * What decides "latest": a result's id, time, testcase name and, for distinct keys, its data: the
+ * stored text when there is one (read without building the pairs), else the pairs.
+ */
 export interface Candidate {
   id: number;
   submit_time: number;
-  testcase: unknown;
-  data: [string, string][];
+  testcase: { name: string };
+  readonly data: readonly [string, string][];
+  dataJson?: string;
 }
 
 /**
@@ -12,19 +16,39 @@ export interface Candidate {
  * (testcase, value of each key), a missing key counting as a value of its own and a result with
  * several values of a key competing in each. Newest first; each result once.
  */
-export function pickLatest<R extends Candidate>(rows: R[], distinctOn: readonly string[]): R[] {
-  const best = new Map<string, R[]>();
+export function pickLatest<R extends Candidate>(rows: readonly R[], distinctOn: readonly string[]): R[] {
+  // One winner per group, kept as the row itself: rows are picked by the thousand per second.
+  const best = new Map<string, R>();
+  // Without distinct keys, results sharing the newest time all stay: the others than `best`'s, per group.
+  let tied: Map<string, R[]> | undefined;
+  let fannedOut = false;
+  const needles = distinctOn.map((k) => `"${k}":["`);
+  const consider = (key: string, r: R) => {
+    const cur = best.get(key);
+    const order = cur ? compare(r, cur, distinctOn.length > 0) : -1;
+    if (order < 0) {
+      best.set(key, r);
+      tied?.delete(key);
+    } else if (order === 0) {
+      tied ??= new Map();
+      const others = tied.get(key);
+      if (others) others.push(r);
+      else tied.set(key, [r]);
+    }
+  };
   for (const r of rows) {
-    for (const key of groupKeys(r, distinctOn)) {
-      const cur = best.get(key);
-      const order = cur ? compare(r, cur[0], distinctOn.length > 0) : -1;
-      if (order < 0) best.set(key, [r]);
-      else if (order === 0) cur!.push(r);
+    const keys = groupKeys(r, distinctOn, needles);
+    if (typeof keys === 'string') consider(keys, r);
+    else {
+      fannedOut = true;
+      for (const key of keys) consider(key, r);
     }
   }
-  const winners = new Map<number, R>();
-  for (const group of best.values()) for (const r of group) winners.set(r.id, r);
-  return [...winners.values()].sort((a, b) => b.submit_time - a.submit_time || b.id - a.id);
+  let winners = [...best.values()];
+  if (tied) for (const others of tied.values()) winners.push(...others);
+  // Only a result that fanned out into several groups can win more than one.
+  if (fannedOut) winners = [...new Map(winners.map((r) => [r.id, r])).values()];
+  return winners.sort((a, b) => b.submit_time - a.submit_time || b.id - a.id);
 }
 
 /** Negative when `a` beats `b`; with distinct keys the newer id breaks a tie, without both stay. */
@@ -33,15 +57,21 @@ function compare(a: Candidate, b: Candidate, breakTies: boolean): number {
   return breakTies ? b.id - a.id : 0;
 }
 
-/** One key per combination of the result's values of `keys` (each value JSON-quoted, so keys are unambiguous). */
-function groupKeys(r: Candidate, keys: readonly string[]): string[] {
-  const testcase = JSON.stringify(r.testcase);
-  if (!keys.length) return [testcase];
+/**
+ * The result's group: one key per combination of its values of `keys` (each value JSON-quoted, so
+ * keys are unambiguous); a plain string in the usual case of at most one value per key.
+ */
+function groupKeys(r: Candidate, keys: readonly string[], needles: readonly string[]): string | string[] {
+  const testcase = JSON.stringify(r.testcase.name);
+  if (!keys.length) return testcase;
+  const fromText = r.dataJson === undefined ? undefined : keyFromText(testcase, r.dataJson, needles);
+  if (fromText !== undefined) return fromText;
+  const data = r.data;
   // The usual case, one value per key, builds one string; several values fan out into combinations.
   let one: string | undefined = testcase;
   let combos: string[] = [];
   for (const k of keys) {
-    const values = valuesOf(r.data, k);
+    const values = valuesOf(data, k);
     if (one !== undefined && values.length <= 1) {
       one += values.length ? ',' + JSON.stringify(values[0]) : ',null';
       continue;
@@ -55,8 +85,32 @@ function groupKeys(r: Candidate, keys: readonly string[]): string[] {
 }
 
 /** The distinct values of `key` in `data`, in order. */
-function valuesOf(data: readonly [string, string][], key: string): string[] {
+function valuesOf(data: readonly (readonly [string, string])[], key: string): string[] {
   const values: string[] = [];
   for (const [k, v] of data) if (k === key && !values.includes(v)) values.push(v);
   return values;
+}
+
+/**
+ * groupKeys' single string read straight from a stored data text (dataJson's form), without building
+ * its pairs: possible when the text has no backslash, hence no escapes, so every `"` delimits a string,
+ * `"key":["` (its needle) can only be that key, and the quoted value as it stands is its JSON.stringify. Undefined
+ * (groupKeys then reads the pairs) when a key has several values or the text has escapes.
+ */
+function keyFromText(testcase: string, text: string, needles: readonly string[]): string | undefined {
+  if (text.includes('\\')) return undefined;
+  let out = testcase;
+  for (const needle of needles) {
+    const at = text.indexOf(needle);
+    if (at < 0) {
+      out += ',null';
+      continue;
+    }
+    const open = at + needle.length - 1; // the value's opening quote
+    const close = text.indexOf('"', open + 1);
+    // `"]` ends the list after one value; `",` means more values of this key.
+    if (close < 0 || text.charCodeAt(close + 1) !== 93 /* ] */) return undefined;
+    out += ',' + text.slice(open, close + 1);
+  }
+  return out;
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, sendJson, sendJsonText, STATUS_MESSAGES } from '../http/errors.ts';
-import { objectText } from '../http/json.ts';
 import { hostUrl, pageLinks, requestUrl } from '../http/links.ts';
 import { firstList, parseQuery, type QueryPairs } from '../http/querystring.ts';
 import { declareRoute } from '../http/routing.ts';
@@ -11,7 +10,7 @@ import { verifyAuthorization } from '../auth/permissions.ts';
 import { parseLossless } from '../http/body.ts';
 import { hasAnyFilter, likePattern, parsePaging, parseResultFilters, type ResultFilters } from './filters.ts';
 import * as S from './schemas.ts';
-import { resultJson, resultsJson, serializeGroup, serializeTestcase } from './serialize.ts';
+import { resultJson, resultsListJson, serializeGroup, serializeTestcase } from './serialize.ts';
 import * as store from './store.ts';
 import { BadRequest, validateCreateGroup, validateCreateResult, validateCreateTestcase } from './validate.ts';
 
@@ -71,8 +70,8 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
     const rows = await store.listResults(db, f);
     const host = hostUrl(req);
     const { prev, next } = pageLinks(requestUrl(req), rows.length > f.limit);
-    const data = resultsJson(host, rows.slice(0, Math.max(f.limit, 0)));
-    return sendJsonText(reply, 200, objectText({ data, next: JSON.stringify(next), prev: JSON.stringify(prev) }));
+    const page = rows.slice(0, Math.max(f.limit, 0));
+    return sendJsonText(reply, 200, resultsListJson(host, page, { next: JSON.stringify(next), prev: JSON.stringify(prev) }));
   };
 
   declareRoute(app, `${V2}/results`, {
@@ -118,7 +117,7 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
         }
         const host = hostUrl(req);
         const rows = await store.latestResults(db, f);
-        return sendJsonText(reply, 200, objectText({ data: resultsJson(host, rows) }));
+        return sendJsonText(reply, 200, resultsListJson(host, rows));
       },
     },
   });

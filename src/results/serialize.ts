@@ -1,3 +1,4 @@
+import { byCodePoint } from '../http/json.ts';
 import { quotePath } from '../http/links.ts';
 import type { Group, Testcase } from './schemas.ts';
 import { formatTime } from './times.ts';
@@ -103,40 +104,58 @@ function unescapedPairs(text: string): [string, string][] | undefined {
 }
 
 /**
- * The parts of a result's JSON that depend on the host and the testcase only, made once per page:
- * a page repeats a few testcases, and building their hrefs (quoting, escaping) was a good share of
- * writing a result.
+ * Writes results' JSON. The parts that depend on the host, the testcase or the outcome only are made
+ * once per page: a page repeats a few of each.
  */
 class ResultWriter {
   private readonly hrefStart: string;
   private readonly testcases = new Map<string, { ref_url: string | null; tail: string }>();
+  /** `,"note":…,"outcome":…,"ref_url":` by outcome, for results without a note (the usual case). */
+  private readonly noteless = new Map<string, string>();
 
   constructor(private readonly host: string) {
     const href = q(`${host}/api/v2.0/results/`);
-    this.hrefStart = href.slice(0, -1);
+    this.hrefStart = ',"href":' + href.slice(0, -1);
   }
 
-  /** `,"testcase":{…}}`: the result's closing member. */
+  /** `"` closing the submit time, then `,"testcase":{…}}`: the result's closing member. */
   private testcaseTail(t: TestcaseRow): string {
     const known = this.testcases.get(t.name);
     if (known && known.ref_url === t.ref_url) return known.tail;
-    const tail = ',"testcase":{"href":' + q(testcaseHref(this.host, t.name)) + ',"name":' + q(t.name) + ',"ref_url":' + q(t.ref_url) + '}}';
+    const tail = '","testcase":{"href":' + q(testcaseHref(this.host, t.name)) + ',"name":' + q(t.name) + ',"ref_url":' + q(t.ref_url) + '}}';
     this.testcases.set(t.name, { ref_url: t.ref_url, tail });
     return tail;
   }
 
+  private noteAndOutcome(r: ResultRow): string {
+    const middle = (outcome: string) => ',"note":' + q(r.note) + ',"outcome":' + q(outcome) + ',"ref_url":';
+    if (r.note !== null) return middle(r.outcome);
+    let known = this.noteless.get(r.outcome);
+    if (known === undefined) this.noteless.set(r.outcome, (known = middle(r.outcome)));
+    return known;
+  }
+
   write(r: ResultRow): string {
+    const id = String(r.id);
     return (
       '{"data":' + (r.dataJson ?? dataJson(r.data)) +
       ',"groups":' + (r.groupsJson ?? q(r.groups)) +
-      ',"href":' + this.hrefStart + r.id + '"' +
-      ',"id":' + r.id +
-      ',"note":' + q(r.note) +
-      ',"outcome":' + q(r.outcome) +
-      ',"ref_url":' + q(r.ref_url) +
-      ',"submit_time":"' + formatTime(r.submit_time) + '"' +
-      this.testcaseTail(r.testcase)
+      this.hrefStart + id + '","id":' + id +
+      this.noteAndOutcome(r) + q(r.ref_url) +
+      ',"submit_time":"' + formatTime(r.submit_time) + this.testcaseTail(r.testcase)
     );
+  }
+
+  /**
+   * `before`, the results as a JSON list's members, then `after`, in one string copy: pages are tens of
+   * kB, and wrapping a finished list (`'{' + list + '}'`) copies it all again when it is sent.
+   */
+  list(rows: readonly ResultRow[], before: string, after: string): string {
+    if (!rows.length) return before + after;
+    const parts = rows.map((r) => this.write(r));
+    parts[0] = before + parts[0];
+    parts[parts.length - 1] += after;
+    return parts.join(',');
   }
 }
 
@@ -147,7 +166,17 @@ class ResultWriter {
 export const resultJson = (host: string, r: ResultRow): string => new ResultWriter(host).write(r);
 
 /** A list of results as JSON text (see resultJson). */
-export function resultsJson(host: string, rows: readonly ResultRow[]): string {
-  const writer = new ResultWriter(host);
-  return '[' + rows.map((r) => writer.write(r)).join(',') + ']';
+export const resultsJson = (host: string, rows: readonly ResultRow[]): string => new ResultWriter(host).list(rows, '[', ']');
+
+/**
+ * A list response's JSON text: `{"data":[results…]}` with `members` (JSON texts) beside "data", keys
+ * sorted, written in one piece (ResultWriter.list).
+ */
+export function resultsListJson(host: string, rows: readonly ResultRow[], members: Record<string, string> = {}): string {
+  const keys = Object.keys(members).sort(byCodePoint);
+  const member = (k: string) => q(k) + ':' + members[k];
+  const before = keys.filter((k) => byCodePoint(k, 'data') < 0).map(member);
+  const after = keys.filter((k) => byCodePoint(k, 'data') > 0).map(member);
+  const open = '{' + [...before, ''].join(',') + '"data":[';
+  return new ResultWriter(host).list(rows, open, ']' + ['', ...after].join(',') + '}');
 }

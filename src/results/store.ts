@@ -433,15 +433,6 @@ function siblingEntry(store: Store, filter: ResultFilters['data'][number]) {
     );
 }
 
-/** pickLatest over full rows, which it compares by testcase name. */
-function latestOf(rows: ResultRow[], distinctOn: readonly string[]): ResultRow[] {
-  // Only distinct keys look at data: without them (decisions, plain latest) a row's data text stays unparsed.
-  const dataOf = (row: ResultRow) => (distinctOn.length ? row.data : []);
-  // Fields named, not spread: a row read from the store has `data` on its prototype, which a spread drops.
-  return pickLatest(rows.map((row) => ({ id: row.id, submit_time: row.submit_time, testcase: row.testcase.name, data: dataOf(row), row })), distinctOn)
-    .map((c) => c.row);
-}
-
 /**
  * Latest per testcase when one data filter is the whole filter: the filter index ranks its entries
  * by time per testcase on its own, and only the winners are read whole, in one query.
@@ -474,12 +465,12 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
   const indexDecides = driver && !f.distinctOn.length && !hasAnyFilter({ ...f, data: f.data.filter((d) => d !== driver) });
   if (indexDecides) return latestOnIndex(store, driver);
   const whole = await wholeByDriver(store, f, testcaseIds);
-  if (whole) return latestOf(whole, f.distinctOn);
+  if (whole) return pickLatest(whole, f.distinctOn);
   const { rest, ids } = await narrow(store, f);
   if (ids && !ids.length) return [];
   if (ids) {
     // A bounded candidate set: read the candidates whole, pick in memory (src/results/latest.ts).
-    return latestOf(await wholeCandidates(store, rest, ids, testcaseIds), f.distinctOn);
+    return pickLatest(await wholeCandidates(store, rest, ids, testcaseIds), f.distinctOn);
   }
   const keys = f.distinctOn;
   let inner = applyFilters(store.db.selectFrom('result as r'), rest, store.dialect, { outcomes: false, testcaseIds });
@@ -527,7 +518,7 @@ export async function latestResultsOfEach(store: Store, fs: readonly ResultFilte
     const driver = drivers[i]!;
     const others = f.data.filter((d) => d !== driver);
     const mine = whole.filter((w) => w.key === driver.key && w.value === driver.values[0] && matchesData(w.row, others));
-    return latestOf(mine.map((w) => w.row), f.distinctOn);
+    return pickLatest(mine.map((w) => w.row), f.distinctOn);
   });
 }
 

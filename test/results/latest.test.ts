@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pickLatest } from '../../src/results/latest.ts';
-import type { ResultRow } from '../../src/results/serialize.ts';
+import { dataJson, pairsOf, type ResultRow } from '../../src/results/serialize.ts';
 import { seededRandom } from '../helpers/random.ts';
 import { postgresAvailable, STORE_KINDS, testApp, type TestApp } from '../helpers/stores.ts';
 
@@ -28,7 +28,56 @@ describe('pickLatest', () => {
     const rows = [row(1, 'a', 10, [['arch', 'x'], ['arch', 'y']]), row(2, 'a', 5, [['arch', 'z']])];
     assert.deepEqual(pickLatest(rows, ['arch']).map((r) => r.id), [1, 2]);
   });
+
+  it('reading stored data texts agrees with a plain reading of the pairs, rows of both kinds mixed', () => {
+    const rnd = seededRandom(11);
+    // Values and key names that look like the text's own syntax, so a needle found in the wrong place shows.
+    const alphabet = ['a', 'b', 'x', '"', '\\', ',', ':', '[', ']', '"arch":["', '":["', '"]', 'é', '\n', '😀'];
+    const word = () => Array.from({ length: rnd(3) }, () => alphabet[rnd(alphabet.length)]).join('');
+    const keys = ['arch', 'scenario', 'a"b', '":["', 'k\\'];
+    let fast = 0;
+    for (let round = 0; round < 400; round++) {
+      const distinctOn = keys.filter(() => rnd(2));
+      const rows = Array.from({ length: 1 + rnd(12) }, (_, i) => {
+        const pairs: [string, string][] = [];
+        for (const [ki, k] of keys.entries()) {
+          // The keys that need escapes (their texts take the pairs) now and then only.
+          const n = ki > 1 && rnd(6) ? 0 : rnd(4) === 0 ? 2 : rnd(3) === 0 ? 0 : 1;
+          // Plain values most of the time, so many texts have no backslash (the path read from the text).
+          for (let j = 0; j < n; j++) pairs.push([k, rnd(2) ? `v${rnd(3)}` : word()]);
+        }
+        const distinct = [...new Map(pairs.map((p) => [JSON.stringify(p), p])).values()];
+        const stored = rnd(2) === 1;
+        const text = dataJson(distinct);
+        if (stored && !text.includes('\\')) fast++;
+        const r = row(i + 1, `tc${rnd(2)}`, rnd(4), stored ? pairsOf(text) : distinct);
+        return stored ? { ...r, dataJson: text } : r;
+      });
+      assert.deepEqual(pickLatest(rows, distinctOn).map((r) => r.id), referenceLatest(rows, distinctOn), JSON.stringify({ distinctOn, rows }));
+    }
+    assert.ok(fast > 400, `${fast} rows read from the text`);
+  });
 });
+
+/** Latest by brute force: every combination of each row's values, the newest (then highest id) of each. */
+function referenceLatest(rows: ResultRow[], distinctOn: string[]): number[] {
+  const best = new Map<string, ResultRow[]>();
+  for (const r of rows) {
+    let combos: unknown[][] = [[r.testcase.name]];
+    for (const k of distinctOn) {
+      const values = [...new Set(r.data.filter(([key]) => key === k).map(([, v]) => v))];
+      combos = combos.flatMap((c) => (values.length ? values : [null]).map((v) => [...c, v]));
+    }
+    for (const key of combos.map((c) => JSON.stringify(c))) {
+      const cur = best.get(key)?.[0];
+      const newer = !cur || r.submit_time > cur.submit_time || (r.submit_time === cur.submit_time && distinctOn.length > 0 && r.id > cur.id);
+      if (newer) best.set(key, [r]);
+      else if (r.submit_time === cur.submit_time && !distinctOn.length) best.get(key)!.push(r);
+    }
+  }
+  const winners = [...new Set([...best.values()].flat())];
+  return winners.sort((a, b) => b.submit_time - a.submit_time || b.id - a.id).map((r) => r.id);
+}
 
 /** Both ways of answering /results/latest (in memory from candidate ids, or a SQL window) must agree. */
 for (const kind of STORE_KINDS) {

@@ -4,7 +4,7 @@ import Ajv from 'ajv';
 import { flaskBody, flaskJson, objectText } from '../../src/http/json.ts';
 import { quotePath } from '../../src/http/links.ts';
 import { Result } from '../../src/results/schemas.ts';
-import { resultJson, resultsJson, type ResultRow } from '../../src/results/serialize.ts';
+import { resultJson, resultsJson, resultsListJson, type ResultRow } from '../../src/results/serialize.ts';
 import { formatTime } from '../../src/results/times.ts';
 import { seededRandom } from '../helpers/random.ts';
 
@@ -48,6 +48,15 @@ describe('resultJson', () => {
     const rows = Array.from({ length: 5 }, (_, i) => randomRow(i));
     const text = objectText({ prev: 'null', next: JSON.stringify('http://h/n?page=1'), data: resultsJson('http://h', rows) });
     assert.equal(flaskBody(text), flaskJson({ data: rows.map((r) => wireObject('http://h', r)), next: 'http://h/n?page=1', prev: null }));
+  });
+  it('a list response written in one piece equals the page wrapped in its object, members before and after "data"', () => {
+    const memberSets = [{}, { next: 'null', prev: '"http://h/p"' }, { aaa: '1', dat: '[]', datb: '{}', zzz: 'null' }, { '': '0' }];
+    for (const n of [0, 1, 5]) {
+      const rows = Array.from({ length: n }, (_, i) => randomRow(i));
+      for (const members of memberSets) {
+        assert.equal(resultsListJson('http://h', rows, members), objectText({ ...members, data: resultsJson('http://h', rows) }), JSON.stringify({ n, members }));
+      }
+    }
   });
   it('matches the Result schema of the OpenAPI document', () => {
     const validate = new Ajv.default({ strict: false }).compile(Result);

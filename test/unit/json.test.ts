@@ -63,7 +63,7 @@ describe('flaskJson', () => {
 
 describe('flaskBytes', () => {
   it('sends flaskBody as UTF-8 bytes, escaping DEL and every non-ASCII character', () => {
-    for (const text of ['{"a":"plain"}', '', '"\u007f"', '"x\u007fy"', '"é"', '"\u2028"', '"😀"', '"ascii then é at the end"', 'ÿ']) {
+    for (const text of ['{"a":"plain"}', '', '"\u007f"', '"x\u007fy"', '"é"', '"\u2028"', '"😀"', '"ascii then é at the end"', 'ÿ', '"\ud800"', 'a'.repeat(70_000) + '\u007f']) {
       const bytes = flaskBytes(text);
       assert.equal(bytes.toString('utf8'), flaskBody(text), JSON.stringify(text));
       assert.equal(bytes.toString('utf8'), ascii(text) + '\n', JSON.stringify(text));
