@@ -36,7 +36,11 @@ export function pickLatest<R extends Candidate>(rows: readonly R[], distinctOn: 
       else tied.set(key, [r]);
     }
   };
-  for (const r of rows) {
+  // Rows read newest first (as the filter index walks an item) leave the winners in order already.
+  let newestFirst = true;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    if (i && newestFirst && compare(r, rows[i - 1]!, true) < 0) newestFirst = false;
     const keys = groupKeys(r, distinctOn, needles);
     if (typeof keys === 'string') consider(keys, r);
     else {
@@ -45,10 +49,12 @@ export function pickLatest<R extends Candidate>(rows: readonly R[], distinctOn: 
     }
   }
   let winners = [...best.values()];
+  // Newest first, each group's winner was its first row, so `best` holds them in the rows' order.
+  if (newestFirst && !tied && !fannedOut) return winners;
   if (tied) for (const others of tied.values()) winners.push(...others);
   // Only a result that fanned out into several groups can win more than one.
   if (fannedOut) winners = [...new Map(winners.map((r) => [r.id, r])).values()];
-  return winners.sort((a, b) => b.submit_time - a.submit_time || b.id - a.id);
+  return winners.sort((a, b) => compare(a, b, true));
 }
 
 /** Negative when `a` beats `b`; with distinct keys the newer id breaks a tie, without both stay. */
@@ -81,7 +87,7 @@ function groupKeys(r: Candidate, keys: readonly string[], needles: readonly stri
     const parts = values.length ? values.map((v) => JSON.stringify(v)) : ['null'];
     combos = combos.flatMap((c) => parts.map((p) => `${c},${p}`));
   }
-  return one !== undefined ? [one] : combos;
+  return one ?? combos;
 }
 
 /** The distinct values of `key` in `data`, in order. */

@@ -103,6 +103,9 @@ function unescapedPairs(text: string): [string, string][] | undefined {
   }
 }
 
+// Module level, not a closure per call: tsx (esbuild's keepNames) names every closure as it is made.
+const noteAndOutcome = (note: string | null, outcome: string) => ',"note":' + q(note) + ',"outcome":' + q(outcome) + ',"ref_url":';
+
 /**
  * Writes results' JSON. The parts that depend on the host, the testcase or the outcome only are made
  * once per page: a page repeats a few of each.
@@ -128,10 +131,9 @@ class ResultWriter {
   }
 
   private noteAndOutcome(r: ResultRow): string {
-    const middle = (outcome: string) => ',"note":' + q(r.note) + ',"outcome":' + q(outcome) + ',"ref_url":';
-    if (r.note !== null) return middle(r.outcome);
+    if (r.note !== null) return noteAndOutcome(r.note, r.outcome);
     let known = this.noteless.get(r.outcome);
-    if (known === undefined) this.noteless.set(r.outcome, (known = middle(r.outcome)));
+    if (known === undefined) this.noteless.set(r.outcome, (known = noteAndOutcome(null, r.outcome)));
     return known;
   }
 

@@ -268,7 +268,8 @@ async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number
     const q = driverRows(store, pickDriver(s.f, true)!, s.f);
     const sqlRest = { ...s.f, since: undefined, data: s.f.data.filter((d) => d.like) };
     const filtered = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes: false, probe: true, testcaseIds: s.testcaseIds });
-    return (filtered as unknown as typeof q).limit(sql.lit(cap + 1));
+    // Newest first, the filter index's own order walked backwards: pickLatest then has nothing to sort.
+    return (filtered as unknown as typeof q).orderBy('d.submit_time', 'desc').orderBy('d.result_id', 'desc').limit(sql.lit(cap + 1));
   });
   if (rows.length > cap) return undefined;
   const inMemory = f.data.filter((d) => d !== driver && !d.like);

@@ -50,7 +50,7 @@ describe('resultJson', () => {
     assert.equal(flaskBody(text), flaskJson({ data: rows.map((r) => wireObject('http://h', r)), next: 'http://h/n?page=1', prev: null }));
   });
   it('a list response written in one piece equals the page wrapped in its object, members before and after "data"', () => {
-    const memberSets = [{}, { next: 'null', prev: '"http://h/p"' }, { aaa: '1', dat: '[]', datb: '{}', zzz: 'null' }, { '': '0' }];
+    const memberSets: Record<string, string>[] = [{}, { next: 'null', prev: '"http://h/p"' }, { aaa: '1', dat: '[]', datb: '{}', zzz: 'null' }, { '': '0' }];
     for (const n of [0, 1, 5]) {
       const rows = Array.from({ length: n }, (_, i) => randomRow(i));
       for (const members of memberSets) {
