@@ -31,6 +31,22 @@ export function registerMetrics(app: FastifyInstance, store: Store, registry = n
       this.set({ state: 'waiting' }, s.waiting);
     },
   });
+  new client.Gauge({
+    name: 'resultsdb_store_pipelined_connections',
+    help: 'Shared pipelined PostgreSQL connections (db_pipelines) open or opening',
+    registers: [registry],
+    collect() {
+      this.set(store.poolStats().pipelined);
+    },
+  });
+  new client.Gauge({
+    name: 'resultsdb_store_pipelined_queries',
+    help: 'Queries sent on the pipelined connections and not answered yet',
+    registers: [registry],
+    collect() {
+      this.set(store.poolStats().pipelinedInFlight);
+    },
+  });
   app.addHook('onResponse', async (req, reply) => {
     // The route pattern, not the URL: bounded label values whatever clients send.
     const route = req.routeOptions.url ?? 'unmatched';

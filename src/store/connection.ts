@@ -10,11 +10,20 @@ import { Pipelines, type PipelinedConnection } from './pipeline.ts';
 export interface Store {
   db: Kysely<Database>;
   dialect: StoreDialect;
-  /** Connections in use / idle / waiting, for the metrics endpoint. */
-  poolStats(): { total: number; idle: number; waiting: number };
+  /** The pool's connections (total, idle, clients waiting) and the shared pipelined ones, for /metrics. */
+  poolStats(): PoolStats;
   /** A real round trip to the database; throws when it is unreachable. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  /** Pipelined connections open or opening, and the queries sent on them not answered yet. */
+  pipelined: number;
+  pipelinedInFlight: number;
 }
 
 export type StoreLocation = { kind: 'postgres'; url: string } | { kind: 'sqlite'; path: string };
@@ -46,7 +55,10 @@ function openPostgres(url: string, max: number, pipelined: number): Store {
   return {
     db,
     dialect: postgresDialect,
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    poolStats: () => {
+      const shared = pipelines?.stats() ?? { open: 0, inFlight: 0 };
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, pipelined: shared.open, pipelinedInFlight: shared.inFlight };
+    },
     ping: async () => void (await sql`SELECT 1 FROM result LIMIT 0`.execute(db)),
     close: () => db.destroy(),
   };
@@ -64,7 +76,7 @@ function openSqlite(path: string): Store {
   return {
     db,
     dialect: sqliteDialect,
-    poolStats: () => ({ total: open ? 1 : 0, idle: open ? 1 : 0, waiting: 0 }),
+    poolStats: () => ({ total: open ? 1 : 0, idle: open ? 1 : 0, waiting: 0, pipelined: 0, pipelinedInFlight: 0 }),
     ping: async () => void (await sql`SELECT 1 FROM result LIMIT 0`.execute(db)),
     close: async () => {
       open = false;

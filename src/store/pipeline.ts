@@ -38,6 +38,11 @@ class PipelinedConnection {
     return this.inFlight.length;
   }
 
+  /** Connected, or connecting. */
+  get open(): boolean {
+    return this.client !== undefined;
+  }
+
   async query(q: Query): Promise<pg.QueryResult> {
     this.inFlight.push(performance.now());
     try {
@@ -83,6 +88,14 @@ export class Pipelines {
     let best: PipelinedConnection | undefined;
     for (const c of this.connections) if (c.usable(now) && (!best || c.load < best.load)) best = c;
     return best;
+  }
+
+  /** Open (or opening) connections, and the queries sent on them and not answered yet: for /metrics. */
+  stats(): { open: number; inFlight: number } {
+    return {
+      open: this.connections.filter((c) => c.open).length,
+      inFlight: this.connections.reduce((n, c) => n + c.load, 0),
+    };
   }
 
   end(): Promise<void> {

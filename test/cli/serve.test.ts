@@ -125,7 +125,10 @@ describe('resultsdb migrate and serve on PostgreSQL', () => {
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /up to date/);
       const a = await startServer(['--database', url, '--no-migrate']);
-      const b = await startServer([], { RESULTSDB_DATABASE_URL: url });
+      // The second without pipelined connections (config key db_pipelines): every statement takes the pool.
+      const config = join(tmp, 'no-pipelines.yaml');
+      await writeFile(config, 'db_pipelines: 0\n');
+      const b = await startServer(['--config', config], { RESULTSDB_DATABASE_URL: url });
       try {
         assert.equal((await post(a.url, { testcase: 'pg.one', outcome: 'PASSED', data: { item: 'x' } })).status, 201);
         assert.equal((await post(b.url, { testcase: 'pg.two', outcome: 'FAILED', data: { item: 'x' } })).status, 201);
@@ -134,6 +137,10 @@ describe('resultsdb migrate and serve on PostgreSQL', () => {
         const fromB = await (await fetch(`${b.url}/api/v2.0/results/latest?item=x`)).json();
         assert.equal(fromA.data.length, 2);
         assert.deepEqual(strip(fromA), strip(fromB));
+        const pipelined = async (srv: { url: string }) =>
+          Number(/^resultsdb_store_pipelined_connections (\d+)$/m.exec(await (await fetch(`${srv.url}/metrics`)).text())?.[1]);
+        assert.equal(await pipelined(a), 2);
+        assert.equal(await pipelined(b), 0);
       } finally {
         assert.equal(await a.stop(), 0);
         assert.equal(await b.stop(), 0);

@@ -228,6 +228,10 @@ for (const kind of STORE_KINDS) {
       assert.match(String(r.headers['content-type']), /^text\/plain/);
       assert.match(r.text, /^resultsdb_http_requests_total\{method="GET",route="\/api\/v2\.0\/results",status="200"\} [1-9]\d*$/m);
       assert.match(r.text, /^resultsdb_http_requests_total\{method="GET",route="\/api\/v2\.0\/results\/:id",status="404"\} [1-9]\d*$/m);
+      // The shared pipelined connections (PostgreSQL only, 2 by default), idle between requests.
+      const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(r.text)?.[1]);
+      assert.equal(gauge('resultsdb_store_pipelined_connections'), kind === 'postgres' ? 2 : 0, r.text);
+      assert.equal(gauge('resultsdb_store_pipelined_queries'), 0, r.text);
     });
   });
 
