@@ -1,7 +1,7 @@
 import { byCodePoint } from '../http/json.ts';
 import { quotePath } from '../http/links.ts';
 import type { Group, Testcase } from './schemas.ts';
-import { formatTime } from './times.ts';
+import { TIME_PIECES, timePieces } from './times.ts';
 
 /** Rows as the store returns them, and their wire forms (ResultsDB v2.0 shapes). */
 export interface TestcaseRow { name: string; ref_url: string | null }
@@ -107,7 +107,7 @@ function unescapedPairs(text: string): [string, string][] | undefined {
 const noteAndOutcome = (note: string | null, outcome: string) => ',"note":' + q(note) + ',"outcome":' + q(outcome) + ',"ref_url":';
 
 /** How many strings ResultWriter writes a result in. */
-const PIECES = 13;
+const PIECES = 12 + TIME_PIECES;
 
 /**
  * Writes results' JSON. The parts that depend on the host, the testcase or the outcome only are made
@@ -160,8 +160,8 @@ class ResultWriter {
     parts[at + 8] = this.noteAndOutcome(r);
     parts[at + 9] = q(r.ref_url);
     parts[at + 10] = ',"submit_time":"';
-    parts[at + 11] = formatTime(r.submit_time);
-    parts[at + 12] = this.testcaseTail(r.testcase);
+    timePieces(r.submit_time, parts, at + 11);
+    parts[at + 11 + TIME_PIECES] = this.testcaseTail(r.testcase);
   }
 
   /**

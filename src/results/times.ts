@@ -16,6 +16,19 @@ const p = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** Python `datetime.isoformat()` of the naive UTC datetime `us` µs after the epoch. */
 export function formatTime(us: number): string {
+  const parts: string[] = new Array(TIME_PIECES);
+  timePieces(us, parts, 0);
+  return parts.join('');
+}
+
+/** How many strings timePieces writes. */
+export const TIME_PIECES = 9;
+
+/**
+ * formatTime as TIME_PIECES strings from `parts[at]` on, every one of them made ahead (day texts are
+ * remembered): pages join them with the rest, and a page of results builds no time text of its own.
+ */
+export function timePieces(us: number, parts: string[], at: number): void {
   let micro: number;
   let secs: number;
   if (Number.isSafeInteger(us)) {
@@ -28,11 +41,20 @@ export function formatTime(us: number): string {
     secs = Number((b - m) / US_PER_S);
   }
   const sod = ((secs % 86400) + 86400) % 86400;
-  const base = dayText((secs - sod) / 86400) + TWO_DIGITS[Math.floor(sod / 3600)] + ':' + TWO_DIGITS[Math.floor(sod / 60) % 60] + ':' + TWO_DIGITS[sod % 60];
-  return micro === 0 ? base : `${base}.${p(micro, 6)}`;
+  parts[at] = dayText((secs - sod) / 86400);
+  parts[at + 1] = TWO_DIGITS[Math.floor(sod / 3600)]!;
+  parts[at + 2] = ':';
+  parts[at + 3] = TWO_DIGITS[Math.floor(sod / 60) % 60]!;
+  parts[at + 4] = ':';
+  parts[at + 5] = TWO_DIGITS[sod % 60]!;
+  // The fraction only when non-zero, as isoformat does.
+  parts[at + 6] = micro === 0 ? '' : '.';
+  parts[at + 7] = micro === 0 ? '' : THREE_DIGITS[Math.floor(micro / 1000)]!;
+  parts[at + 8] = micro === 0 ? '' : THREE_DIGITS[micro % 1000]!;
 }
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => p(i));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => p(i, 3));
 const dayTexts = new Map<number, string>();
 
 /** `YYYY-MM-DDT` of a day counted from the epoch; remembered, as a page's results share a few days. */
