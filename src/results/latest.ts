@@ -100,8 +100,8 @@ function valuesOf(data: readonly (readonly [string, string])[], key: string): st
 /**
  * groupKeys' single string read straight from a stored data text (dataJson's form), without building
  * its pairs: possible when the text has no backslash, hence no escapes, so every `"` delimits a string,
- * `"key":["` (its needle) can only be that key, and the quoted value as it stands is its JSON.stringify. Undefined
- * (groupKeys then reads the pairs) when a key has several values or the text has escapes.
+ * a needle `"key":["` can only be that key, and a quoted value as it stands is its JSON.stringify.
+ * Undefined (groupKeys then reads the pairs) when a key has several values or the text has escapes.
  */
 function keyFromText(testcase: string, text: string, needles: readonly string[]): string | undefined {
   if (text.includes('\\')) return undefined;
