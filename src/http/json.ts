@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 /**
  * JSON exactly as Flask's jsonify writes it: keys sorted at every level, compact separators,
  * non-ASCII escaped as \uXXXX, and a trailing newline. Clients diff and cache these bodies.
@@ -22,17 +24,19 @@ export function flaskBody(text: string): string {
 
 /**
  * flaskBody as the bytes sent. Encoded first and checked afterwards: a body that is ASCII already (the
- * usual case) is then one UTF-8 pass and a byte search, where scanning the text by regex cost twice that.
- * The newline is written after the text, not appended to it: `text + '\n'` would copy a page once more.
+ * usual case) is then one UTF-8 pass and two byte scans, where scanning the text by regex, or measuring
+ * its UTF-8 length first, cost a few times that. The newline is written after the text, not appended to
+ * it: `text + '\n'` would copy a page once more.
  */
 export function flaskBytes(text: string): Buffer {
-  const size = Buffer.byteLength(text);
-  // As many bytes as characters: every one below 0x80; only DEL (0x7f) may still need escaping.
-  if (size !== text.length) return Buffer.from(flaskBody(text));
-  const bytes = Buffer.allocUnsafe(size + 1);
-  bytes.write(text, 0, 'latin1'); // ASCII: the same bytes as UTF-8, copied as they are
-  bytes[size] = 0x0a;
-  return bytes.includes(0x7f) ? Buffer.from(flaskBody(text)) : bytes;
+  const bytes = Buffer.allocUnsafe(text.length + 1);
+  const written = bytes.write(text, 0, 'utf8');
+  // As many ASCII bytes as characters: those bytes are the whole text (a longer encoding, cut short
+  // by the buffer's end, has a byte of 0x80 or above among them). Only DEL (0x7f) may still need escaping.
+  const body = bytes.subarray(0, written);
+  if (written !== text.length || !isAscii(body) || body.includes(0x7f)) return Buffer.from(flaskBody(text));
+  bytes[written] = 0x0a;
+  return bytes;
 }
 
 /** An object's JSON text from its members' JSON texts (some written ahead, as results are), keys sorted. */

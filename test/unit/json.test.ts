@@ -63,7 +63,9 @@ describe('flaskJson', () => {
 
 describe('flaskBytes', () => {
   it('sends flaskBody as UTF-8 bytes, escaping DEL and every non-ASCII character', () => {
-    for (const text of ['{"a":"plain"}', '', '"\u007f"', '"x\u007fy"', '"é"', '"\u2028"', '"😀"', '"ascii then é at the end"', 'ÿ', '"\ud800"', 'a'.repeat(70_000) + '\u007f']) {
+    for (const text of ['{"a":"plain"}', '', '"\u007f"', '"x\u007fy"', '"é"', '"\u2028"', '"😀"', '"ascii then é at the end"', 'ÿ', '"\ud800"', 'a'.repeat(70_000) + '\u007f',
+      // UTF-8 one byte longer than the buffer for its characters and the newline: cut short at exactly their count.
+      'é' + 'a'.repeat(50) + 'é', 'ā' + 'b'.repeat(9) + 'ā', '😀' + 'c'.repeat(9)]) {
       const bytes = flaskBytes(text);
       assert.equal(bytes.toString('utf8'), flaskBody(text), JSON.stringify(text));
       assert.equal(bytes.toString('utf8'), ascii(text) + '\n', JSON.stringify(text));
