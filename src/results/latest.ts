@@ -1,3 +1,5 @@
+import { dataKeyNeedle, soleValueJson } from './serialize.ts';
+
 /**
  * What decides "latest": a result's id, time, testcase name and, for distinct keys, its data: the
  * stored text when there is one (read without building the pairs), else the pairs.
@@ -22,7 +24,7 @@ export function pickLatest<R extends Candidate>(rows: readonly R[], distinctOn: 
   // Without distinct keys, results sharing the newest time all stay: the others than `best`'s, per group.
   let tied: Map<string, R[]> | undefined;
   let fannedOut = false;
-  const needles = distinctOn.map((k) => `"${k}":["`);
+  const needles = distinctOn.map(dataKeyNeedle);
   const consider = (key: string, r: R) => {
     const cur = best.get(key);
     const order = cur ? compare(r, cur, distinctOn.length > 0) : -1;
@@ -99,24 +101,16 @@ function valuesOf(data: readonly (readonly [string, string])[], key: string): st
 
 /**
  * groupKeys' single string read straight from a stored data text (dataJson's form), without building
- * its pairs: possible when the text has no backslash, hence no escapes, so every `"` delimits a string,
- * a needle `"key":["` can only be that key, and a quoted value as it stands is its JSON.stringify.
- * Undefined (groupKeys then reads the pairs) when a key has several values or the text has escapes.
+ * its pairs (see soleValueJson). Undefined (groupKeys then reads the pairs) when a key has several
+ * values or the text has escapes.
  */
 function keyFromText(testcase: string, text: string, needles: readonly string[]): string | undefined {
   if (text.includes('\\')) return undefined;
   let out = testcase;
   for (const needle of needles) {
-    const at = text.indexOf(needle);
-    if (at < 0) {
-      out += ',null';
-      continue;
-    }
-    const open = at + needle.length - 1; // the value's opening quote
-    const close = text.indexOf('"', open + 1);
-    // `"]` ends the list after one value; `",` means more values of this key.
-    if (close < 0 || text.charCodeAt(close + 1) !== 93 /* ] */) return undefined;
-    out += ',' + text.slice(open, close + 1);
+    const value = soleValueJson(text, needle);
+    if (value === undefined) return undefined;
+    out += ',' + value;
   }
   return out;
 }
