@@ -30,8 +30,8 @@ class PipelinedConnection {
 
   /** Whether a new query may go here: a connection, and no query at its head older than CLOGGED_MS. */
   usable(now: number): boolean {
-    if (!this.client) this.connect(now);
-    return this.client !== undefined && (this.inFlight.length === 0 || now - this.inFlight[0]! < CLOGGED_MS);
+    if (!this.open) this.connect(now);
+    return this.open && (this.inFlight.length === 0 || now - this.inFlight[0]! < CLOGGED_MS);
   }
 
   get load(): number {
