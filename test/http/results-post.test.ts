@@ -152,6 +152,26 @@ for (const kind of STORE_KINDS) {
       }
     });
 
+    it('a repeated JSON key keeps its last value, as Python json does, also beside literals kept exactly', async (t) => {
+      if (!app) return t.skip('PostgreSQL unavailable');
+      // `1.0` makes the body go through the lossless parse as well as JSON.parse.
+      const r = await post(app, URL_, '{"testcase": "post.dup", "outcome": "FAILED", "outcome": "PASSED", ' +
+        '"data": {"arch": "x86_64", "v": 1.0, "arch": "noarch", "n": {"a": 1, "a": 2}}, "groups": [{"uuid": "g1", "uuid": "post-dup"}]}');
+      assert.equal(r.status, 201, r.text);
+      assert.equal(r.json.outcome, 'PASSED');
+      assert.deepEqual(r.json.data, { arch: ['noarch'], n: ["{'a': 2}"], v: ['1.0'] });
+      assert.deepEqual(r.json.groups, ['post-dup']);
+    });
+
+    it('a UTF-8 byte order mark before the body is read as the encoding mark, not as content', async (t) => {
+      if (!app) return t.skip('PostgreSQL unavailable');
+      for (const literal of ['1', '1.0']) {
+        const r = await post(app, URL_, `\ufeff{"testcase": "post.bom", "outcome": "PASSED", "data": {"v": ${literal}}}`);
+        assert.equal(r.status, 201, r.text);
+        assert.deepEqual(r.json.data, { v: [literal] });
+      }
+    });
+
     it('a data key with a colon is refused with the exact message before anything is stored', async (t) => {
       if (!app) return t.skip('PostgreSQL unavailable');
       const one = await rejected({ testcase: 'post.colon.new', outcome: 'PASSED', groups: ['post-colon-new'], data: { 'a:b': 1, ok: 'x' } });
