@@ -26,6 +26,14 @@ export function quotePath(s: string): string {
   );
 }
 
+/**
+ * Percent-encodes a query value as url_for does for query arguments (Werkzeug 3: Python's urlencode
+ * with safe `!$'()*,/:;?@`, a space as `+`), so that the link gives the value back exactly.
+ */
+export function quoteQueryValue(s: string): string {
+  return quoteUnsafe(s, "!$'()*,/:;?@").replaceAll('%20', '+');
+}
+
 /** The full request URL as Werkzeug's request.url renders it, the base of pagination links. */
 export function requestUrl(req: FastifyRequest): string {
   const raw = req.raw.url ?? '/';

@@ -1,5 +1,5 @@
 import { byCodePoint } from '../http/json.ts';
-import { quotePath } from '../http/links.ts';
+import { quotePath, quoteQueryValue } from '../http/links.ts';
 import type { Group, Testcase } from './schemas.ts';
 import { TIME_PIECES, timePieces } from './times.ts';
 
@@ -34,7 +34,7 @@ export function serializeGroup(host: string, g: GroupRow): Group {
     description: g.description,
     href: `${host}/api/v2.0/groups/${uuid}`,
     ref_url: g.ref_url,
-    results: `${host}/api/v2.0/results?groups=${uuid}`,
+    results: `${host}/api/v2.0/results?groups=${quoteQueryValue(g.uuid)}`,
     results_count: g.results_count,
     uuid: g.uuid,
   };
