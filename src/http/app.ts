@@ -32,6 +32,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(isLogger(opts.logger) ? { loggerInstance: opts.logger } : { logger: opts.logger ?? { level: 'info' } }),
     bodyLimit: opts.bodyLimit,
+    // A group uuid or result id in the path may be as long as the client made it (default: 100 chars, then 404).
+    routerOptions: { maxParamLength: 1 << 20 },
     // One log line per request (our onResponse hook) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: 'x-request-id',

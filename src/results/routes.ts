@@ -12,7 +12,7 @@ import { hasAnyFilter, likePattern, parsePaging, parseResultFilters, type Result
 import * as S from './schemas.ts';
 import { resultJson, resultsListJson, serializeGroup, serializeTestcase } from './serialize.ts';
 import * as store from './store.ts';
-import { BadRequest, validateCreateGroup, validateCreateResult, validateCreateTestcase } from './validate.ts';
+import { BadRequest, tooLargeToIndex, validateCreateGroup, validateCreateResult, validateCreateTestcase } from './validate.ts';
 
 export interface ResultsApiOptions {
   store: Store;
@@ -37,6 +37,16 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
   const caller = (req: FastifyRequest): Promise<Identity | null> =>
     requireAuth ? opts.authenticator.authenticate(req) : Promise.resolve(null);
   const filtersOf = (pairs: QueryPairs) => parseResultFilters(pairs, outcomes, maxLimit);
+  /** Runs a write; a value the store could not index is the client's 400 naming the field, not a 500. */
+  const indexable = async <T>(write: () => Promise<T>, what: Parameters<typeof tooLargeToIndex>[1]): Promise<T> => {
+    try {
+      return await write();
+    } catch (e) {
+      const refused = db.dialect.tooLargeToIndex(e);
+      if (refused) throw new ValidationFailed([tooLargeToIndex(refused.index ?? undefined, what)]);
+      throw e;
+    }
+  };
 
   const landing = async (req: FastifyRequest, reply: FastifyReply) => {
     const host = hostUrl(req);
@@ -97,7 +107,7 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
           // The authenticated user replaces any `username` the client sent: it must not be forgeable.
           input.data = [...input.data.filter(([k]) => k !== 'username'), ['username', identity.user]];
         }
-        const row = await store.createResult(db, input, opts.afterResultInsert);
+        const row = await indexable(() => store.createResult(db, input, opts.afterResultInsert), { result: input });
         return sendJsonText(reply, 201, resultJson(hostUrl(req), row));
       },
     },
@@ -155,7 +165,7 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
         // Groups carry no testcase, so any authenticated caller may upsert one.
         await caller(req);
         const g = validateCreateGroup(objectBody(req, 'CreateGroupParams'));
-        await store.upsertGroup(db.db, g, 'truthy');
+        await indexable(() => store.upsertGroup(db.db, g, 'truthy'), { group: g.uuid });
         return sendJson(reply, 201, serializeGroup(hostUrl(req), (await store.getGroup(db, g.uuid))!));
       },
     },
@@ -204,7 +214,7 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
         const identity = await caller(req);
         const t = validateCreateTestcase(objectBody(req, 'CreateTestcaseParams'));
         if (identity) verifyAuthorization(identity, t.name, opts.auth.permissions);
-        const row = await store.upsertTestcase(db.db, t, 'non-null');
+        const row = await indexable(() => store.upsertTestcase(db.db, t, 'non-null'), { testcase: t.name });
         return sendJson(reply, 201, serializeTestcase(hostUrl(req), row));
       },
     },

@@ -34,6 +34,11 @@ export interface StoreDialect {
    * stores, and PostgreSQL can answer `LIKE 'prefix%'` from a plain btree index.
    */
   text: RawBuilder<unknown>;
+  /**
+   * Whether `err` is the store refusing a value too large for an index entry, and then the index's
+   * name when the store gave it (null when not). Undefined for any other error.
+   */
+  tooLargeToIndex(err: unknown): { index: string | null } | undefined;
 }
 
 export const postgresDialect: StoreDialect = {
@@ -48,6 +53,13 @@ export const postgresDialect: StoreDialect = {
   fence: (qb) => qb.offset(0),
   bigId: 'bigserial',
   text: sql`text collate "C"`,
+  // program_limit_exceeded: "index row size 3240 exceeds btree version 4 maximum 2704 for index "x"", or
+  // past a page, "index row requires 9000 bytes, maximum size is 8191" (no index named).
+  tooLargeToIndex: (err) => {
+    const e = err as { code?: unknown; message?: unknown };
+    if (e?.code !== '54000' || typeof e.message !== 'string' || !e.message.startsWith('index row ')) return undefined;
+    return { index: /for index "([^"]+)"/.exec(e.message)?.[1] ?? null };
+  },
 };
 
 export const sqliteDialect: StoreDialect = {
@@ -62,6 +74,7 @@ export const sqliteDialect: StoreDialect = {
   fence: (qb) => qb,
   bigId: 'integer',
   text: sql`text`,
+  tooLargeToIndex: () => undefined,
 };
 
 /** Translates a PostgreSQL LIKE pattern (default escape `\`) to an equivalent case-sensitive GLOB. */
