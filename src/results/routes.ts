@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError, sendJson, sendJsonText, STATUS_MESSAGES } from '../http/errors.ts';
 import { hostUrl, pageLinks, requestUrl } from '../http/links.ts';
-import { firstList, parseQuery, type QueryPairs } from '../http/querystring.ts';
+import { first, firstList, parseQuery, type QueryPairs } from '../http/querystring.ts';
 import { declareRoute } from '../http/routing.ts';
 import { fieldError, ValidationFailed } from '../http/validation.ts';
 import type { Store } from '../store/connection.ts';
@@ -151,10 +151,16 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
       handler: async (req, reply) => {
         const pairs = parseQuery(req.url);
         const page = parsePaging(pairs, maxLimit);
-        const rows = await store.listGroups(db, firstList(pairs, 'uuid'), {
+        // Unlike testcase names, descriptions and uuids are matched untrimmed (upstream's get_groups):
+        // blank descriptions are skipped, and `description` present keeps `description:like` unused.
+        const description = first(pairs, 'description');
+        const likes = description ? undefined : first(pairs, 'description:like');
+        const nonBlank = (v: string | undefined) => (v ? v.split(',').filter((s) => s.trim()) : []);
+        const uuids = first(pairs, 'uuid');
+        const rows = await store.listGroups(db, uuids ? uuids.split(',') : [], {
           ...page,
-          exact: firstList(pairs, 'description'),
-          like: firstList(pairs, 'description:like').map(likePattern),
+          exact: nonBlank(description),
+          like: nonBlank(likes).map(likePattern),
         });
         return sendPage(req, reply, rows, page.limit, (g) => serializeGroup(hostUrl(req), g));
       },
@@ -229,10 +235,11 @@ export function registerResultsApi(app: FastifyInstance, opts: ResultsApiOptions
         const rest = (req.params as { '*': string })['*'];
         const m = /^(.+)\/results$/.exec(rest);
         const name = m ? m[1] : rest;
+        // The results' query is validated before the testcase is looked up (upstream's @validate()).
+        const f = m ? filtersOf(parseQuery(req.url)) : undefined;
         const t = name ? await store.getTestcase(db, name) : undefined;
         if (!t) throw new HttpError(404, 'Testcase not found');
-        if (!m) return sendJson(reply, 200, serializeTestcase(hostUrl(req), t));
-        const f = filtersOf(parseQuery(req.url));
+        if (!f) return sendJson(reply, 200, serializeTestcase(hostUrl(req), t));
         return sendResultsPage(req, reply, { ...f, testcases: [name] });
       },
     },

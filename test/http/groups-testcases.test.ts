@@ -39,7 +39,15 @@ for (const kind of STORE_KINDS) {
       ['description=alpha', ['u1']],
       ['description=alpha,beta', ['u2', 'u1']],
       ['description=alpha,,', ['u1']],
-      ['description=%20beta%20,alpha', ['u2', 'u1']],
+      // Descriptions and uuids are matched untrimmed (upstream's get_groups; only testcase names are trimmed).
+      ['description=%20beta%20,alpha', ['u1']],
+      ['description:like=%20alpha*', []],
+      ['uuid=%20u1', []],
+      ['uuid=u1,', ['u1']],
+      ['uuid=,', []],
+      // A present but blank `description` filters nothing and still keeps `description:like` unused; an empty one does not.
+      ['description=,&description:like=alpha*', ['U5', 'u4', 'u3', 'u2', 'u1']],
+      ['description=&description:like=alpha*', ['u3', 'u1']],
       ['description=ALPHA', []],
       ['description:like=alpha*', ['u3', 'u1']],
       ['description:like=*bet*,alpha', ['u3', 'u2', 'u1']],
@@ -318,6 +326,17 @@ for (const kind of STORE_KINDS) {
         assert.equal(r.status, 404);
         assert.deepEqual(r.json, { message: 'Testcase not found' });
         assert.deepEqual(await getOk(app, '/api/v2.0/testcases/B.upper/results'), { data: [], next: null, prev: null });
+      });
+
+      it("a bad query of a testcase's or group's results is a 400 before the 404 of an unknown one (upstream's @validate)", async (t) => {
+        if (!app) return t.skip('PostgreSQL unavailable');
+        for (const base of ['/api/v2.0/testcases/nope/results', '/api/v2.0/groups/nope/results']) {
+          const r = await get(app, `${base}?outcome=bogus`);
+          assert.equal(r.status, 400, `${base}: ${r.text}`);
+          assert.deepEqual(r.json.validation_error.map((e: { loc: unknown }) => e.loc), [['outcome']]);
+        }
+        // The testcase itself takes no query: nothing to validate.
+        assert.equal((await get(app, '/api/v2.0/testcases/nope?outcome=bogus')).status, 404);
       });
     });
   });
