@@ -118,11 +118,11 @@ export function parseSince(raw: string): { start: number; end: number | null } |
 }
 
 // strptime('%Y-%m-%dT%H:%M:%S.%f' + ('Z' | '' | '%z' | '+00')) with Python's field regexes
-// (1-digit fields allowed, case-insensitive 'T'/'Z'); we also accept any ±HH, not just +00.
+// (1-digit fields allowed, case-insensitive 'T'/'Z'); hours alone only as the literal '+00'.
 const SUBMIT_RE = new RegExp(
   String.raw`^(\d{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\d|0[1-9]|[1-9]| [1-9])[Tt]` +
     String.raw`(2[0-3]|[01]\d|\d):([0-5]\d|\d):(6[01]|[0-5]\d|\d)\.(\d{1,6})` +
-    // %z: ±HH[:]MM[[:]SS[.ffffff]] with consistent colons (\10), plus our ±HH.
+    // %z: ±HH[:]MM[[:]SS[.ffffff]] with consistent colons (\10), or '+00'.
     String.raw`(?:[Zz]|([+-])(\d\d)(?:(:?)([0-5]\d)(?:\10([0-5]\d)(?:\.(\d{1,6}))?)?)?)?$`,
 );
 // Whitespace Python's int() strips: ASCII \t-\r and space, plus Unicode spaces (not \x1c-\x1f).
@@ -146,7 +146,7 @@ export function parseSubmitTime(v: unknown): { ok: true; us: number | null } | {
     }
   } else if (typeof v === 'string') {
     const m = SUBMIT_RE.exec(v);
-    if (m) {
+    if (m && (m[11] !== undefined || m[8] === undefined || (m[8] === '+' && m[9] === '00'))) {
       const off = (+m[9] * 3600 + +(m[11] ?? 0) * 60 + +(m[12] ?? 0)) * 1e6 + fracMicros(m[13]);
       const us = toMicros(+m[1], +m[2], +m[3], +m[4], +m[5], +m[6], fracMicros(m[7]), m[8] === '-' ? -off : m[8] ? off : 0);
       return us === null ? { ok: false } : { ok: true, us };
