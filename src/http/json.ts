@@ -68,7 +68,7 @@ function inKeyOrder(v: unknown, depth: number): unknown {
   for (let i = 0; i < keys.length; i++) {
     // JavaScript puts integer-like keys first in numeric order; Python sorts them as strings.
     if (isIndexLike(keys[i])) return UNORDERABLE;
-    if (i > 0 && !(keys[i - 1] < keys[i])) changed = true;
+    if (i > 0 && byCodePoint(keys[i - 1], keys[i]) >= 0) changed = true;
     const item = (v as Record<string, unknown>)[keys[i]];
     values[i] = inKeyOrder(item, depth + 1);
     if (values[i] === UNORDERABLE) return UNORDERABLE;
@@ -103,9 +103,23 @@ function stringifySorted(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * Python's string order (by code point), which `<` (by UTF-16 unit) matches except past U+FFFF: a
+ * surrogate pair must sort after U+E000–U+FFFF, not before.
+ */
 export function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x >= 0xd800 && y >= 0xd800 ? unitRank(x) - unitRank(y) : x - y;
+  }
+  return a.length - b.length;
 }
+
+/** Surrogates (D800–DFFF) moved above E000–FFFF, order within each kept. */
+const unitRank = (u: number) => (u >= 0xe000 ? u - 0x800 : u <= 0xdfff ? u + 0x2000 : u);
 
 const NON_ASCII = /[\u007f-\uffff]/;
 

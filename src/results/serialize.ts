@@ -40,7 +40,7 @@ export function serializeGroup(host: string, g: GroupRow): Group {
   };
 }
 
-const byKey = (a: [string, string], b: [string, string]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+const byKey = (a: [string, string], b: [string, string]) => byCodePoint(a[0], b[0]);
 const q = JSON.stringify;
 
 /**

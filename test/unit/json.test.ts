@@ -1,13 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { flaskBody, flaskBytes, flaskJson } from '../../src/http/json.ts';
+import { byCodePoint, flaskBody, flaskBytes, flaskJson } from '../../src/http/json.ts';
+import { dataJson } from '../../src/results/serialize.ts';
+import { seededRandom } from '../helpers/random.ts';
+
+/** Python's str order: by code point, compared as arrays of code points. */
+function pythonOrder(a: string, b: string): number {
+  const x = Array.from(a, (c) => c.codePointAt(0)!);
+  const y = Array.from(b, (c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+  return x.length - y.length;
+}
 
 /** Python's json.dumps(sort_keys=True, separators=(',', ':'), ensure_ascii=True), written the slow obvious way. */
 function reference(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (Array.isArray(v)) return '[' + v.map(reference).join(',') + ']';
   if (typeof v === 'object') {
-    const keys = Object.keys(v).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const keys = Object.keys(v).sort(pythonOrder);
     const parts = keys.filter((k) => (v as Record<string, unknown>)[k] !== undefined)
       .map((k) => JSON.stringify(k) + ':' + reference((v as Record<string, unknown>)[k]));
     return '{' + parts.join(',') + '}';
@@ -71,5 +81,23 @@ describe('flaskBytes', () => {
       assert.equal(bytes.toString('utf8'), ascii(text) + '\n', JSON.stringify(text));
       assert.ok(bytes.every((b) => b < 0x7f || b === 0x0a), JSON.stringify(text));
     }
+  });
+});
+
+describe('byCodePoint', () => {
+  it("orders as Python's str does, astral characters after U+E000-U+FFFF (4,000 random pairs)", () => {
+    const rnd = seededRandom(11);
+    const pool = ['a', 'b', 'é', '\ud7ff', '\ue000', '\uff21', '\uffff', '😀', '𝄞', '\u{10ffff}', '\u{10000}'];
+    const word = () => Array.from({ length: rnd(4) }, () => pool[rnd(pool.length)]).join('');
+    for (let i = 0; i < 4000; i++) {
+      const a = word();
+      const b = word();
+      assert.equal(Math.sign(byCodePoint(a, b)), Math.sign(pythonOrder(a, b)), JSON.stringify([a, b]));
+    }
+  });
+
+  it("a result's data keys and any JSON object's keys come out in that order", () => {
+    assert.equal(dataJson([['😀', '1'], ['\uff21', '2'], ['a', '3']]), '{"a":["3"],"\uff21":["2"],"😀":["1"]}');
+    assert.equal(flaskJson({ '😀': 1, '\uff21': 2 }), '{"\\uff21":2,"\\ud83d\\ude00":1}\n');
   });
 });
