@@ -41,7 +41,8 @@ export function requestUrl(req: FastifyRequest): string {
   const path = q < 0 ? raw : raw.slice(0, q);
   const query = q < 0 ? '' : raw.slice(q + 1);
   const base = hostUrl(req) + quoteUnsafe(path, "!$&'()*+,/:;=@%");
-  return q < 0 ? base : `${base}?${quoteUnsafe(query, "!$&'()*+,/:;=?@%")}`;
+  // Werkzeug writes no `?` for an empty query string (`/results?` is `/results`).
+  return q < 0 || !query ? base : `${base}?${quoteUnsafe(query, "!$&'()*+,/:;=?@%")}`;
 }
 
 function quoteUnsafe(s: string, safe: string): string {
