@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parse as parseLosslessJson } from 'lossless-json';
 
 const RAW = Symbol('rawBody');
-type WithRaw = FastifyRequest & { [RAW]?: string };
+const NON_FINITE = Symbol('nonFinite');
+type WithRaw = FastifyRequest & { [RAW]?: string; [NON_FINITE]?: boolean };
 
 /**
  * JSON bodies (application/json and application/*+json, as Flask's is_json). The raw text is kept:
@@ -18,7 +19,16 @@ export function registerJsonBody(app: FastifyInstance): void {
     try {
       done(null, JSON.parse(text));
     } catch {
-      done(Object.assign(new Error('Bad request'), { statusCode: 400 }));
+      // Python's json also reads NaN, Infinity and -Infinity (a float); only then is the text read again.
+      const marked = markNonFinite(text);
+      try {
+        if (marked === undefined) throw new Error('not JSON');
+        (req as WithRaw)[RAW] = marked;
+        (req as WithRaw)[NON_FINITE] = true;
+        done(null, JSON.parse(marked, reviveNonFinite));
+      } catch {
+        done(Object.assign(new Error('Bad request'), { statusCode: 400 }));
+      }
     }
   };
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parser);
@@ -31,8 +41,39 @@ export function parseLossless(req: FastifyRequest): Record<string, unknown> | un
   // Fractions, exponents and integers past 2^53 are the literals JSON.parse cannot give back exactly.
   if (text === undefined || !/[.eE]|\d{16}/.test(text)) return undefined;
   // A repeated key keeps its last value, as JSON.parse and Python's json do (lossless-json throws).
-  const v = parseLosslessJson(text, undefined, { onDuplicateKey: ({ newValue }) => newValue });
+  const reviver = (req as WithRaw)[NON_FINITE] ? reviveNonFinite : undefined;
+  const v = parseLosslessJson(text, reviver, { onDuplicateKey: ({ newValue }) => newValue });
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 const stripBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+
+// Strings no client sends (a NUL and a noncharacter), standing in for the tokens while JSON.parse reads.
+const MARKS: Record<string, number> = { '\u0000\ufdd0NaN': NaN, '\u0000\ufdd0Infinity': Infinity, '\u0000\ufdd0-Infinity': -Infinity };
+const TOKENS = ['-Infinity', 'Infinity', 'NaN'];
+
+/** `text` with NaN, Infinity and -Infinity outside strings written as marked strings; undefined when none. */
+function markNonFinite(text: string): string | undefined {
+  let out = '';
+  let from = 0;
+  let found = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      // Skip the string, escapes included.
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      continue;
+    }
+    const token = (c === 'N' || c === 'I' || c === '-') && TOKENS.find((t) => text.startsWith(t, i));
+    if (!token) continue;
+    out += text.slice(from, i) + JSON.stringify('\u0000\ufdd0' + token);
+    i += token.length - 1;
+    from = i + 1;
+    found = true;
+  }
+  return found ? out + text.slice(from) : undefined;
+}
+
+function reviveNonFinite(_key: string, value: unknown): unknown {
+  return typeof value === 'string' && value.startsWith('\u0000\ufdd0') && value in MARKS ? MARKS[value] : value;
+}

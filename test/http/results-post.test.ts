@@ -163,6 +163,24 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(r.json.groups, ['post-dup']);
     });
 
+    it("NaN, Infinity and -Infinity are read as Python's json reads them (floats), not inside strings", async (t) => {
+      if (!app) return t.skip('PostgreSQL unavailable');
+      for (const extra of ['', ', "f": 1.50']) {
+        const r = await post(app, URL_, '{"testcase": "post.nan", "outcome": "PASSED", "note": "NaN, Infinity", ' +
+          `"data": {"x": NaN, "y": Infinity, "z": -Infinity, "l": [NaN, -Infinity], "n": {"a": NaN}, "s": "NaN\\", Infinity"${extra}}}`);
+        assert.equal(r.status, 201, r.text);
+        assert.equal(r.json.note, 'NaN, Infinity');
+        assert.deepEqual(r.json.data, {
+          ...(extra ? { f: ['1.5'] } : {}), l: ['nan', '-inf'], n: ["{'a': nan}"], s: ['NaN", Infinity'], x: ['nan'], y: ['inf'], z: ['-inf'],
+        });
+      }
+      const bad = await rejected('{"testcase": "post.nan", "outcome": "PASSED", "submit_time": NaN}');
+      assert.deepEqual(bad.json.validation_error.map((e: { loc: unknown }) => e.loc), [['submit_time']]);
+      for (const body of ['{"testcase": "post.nan", "outcome": "PASSED", "data": {"x": nan}}', '{"testcase": NaNa}']) {
+        assert.deepEqual((await rejected(body)).json, { message: 'Bad request' });
+      }
+    });
+
     it('a UTF-8 byte order mark before the body is read as the encoding mark, not as content', async (t) => {
       if (!app) return t.skip('PostgreSQL unavailable');
       for (const literal of ['1', '1.0']) {
