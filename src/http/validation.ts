@@ -96,7 +96,8 @@ function toFieldError(body: Record<string, unknown>, field: string, errs: ErrorO
 /** pydantic's lax int parsing of a query parameter. */
 export function parseIntParam(raw: string | undefined, field: string, fallback: number): number {
   if (raw === undefined) return fallback;
-  if (!/^\s*[+-]?\d+\s*$/.test(raw)) {
+  // pydantic's lax int from a string: an all-zero fraction is dropped ("1.0", "1." are 1).
+  if (!/^\s*[+-]?\d+(\.0*)?\s*$/.test(raw)) {
     throw new ValidationFailed([
       fieldError(raw, [field], 'int_parsing', 'Input should be a valid integer, unable to parse string as an integer'),
     ]);

@@ -101,7 +101,16 @@ for (const kind of STORE_KINDS) {
         assertValidation(await get(app, `${path}?limit=abc`), [intErr('abc', 'limit')]);
         assertValidation(await get(app, `${path}?page=1.5`), [intErr('1.5', 'page')]);
         assertValidation(await get(app, `${path}?limit=&page=x`), [intErr('x', 'page'), intErr('', 'limit')]);
+        assertValidation(await get(app, `${path}?limit=.0`), [intErr('.0', 'limit')]);
       }
+    });
+
+    it('an all-zero fraction is an integer, as pydantic reads it ("1.0", "1.")', async (t) => {
+      if (!app) return t.skip('PostgreSQL unavailable');
+      const one = await getOk(app, '/api/v2.0/results?limit=1.00&page=1.');
+      assert.deepEqual(ids(one), [seeded[1]]);
+      // The link rewrites the digits only, as upstream's page regex does.
+      assert.equal(one.next, `${R}?limit=1.00&page=2.`);
     });
   });
 
