@@ -305,7 +305,9 @@ class Evaluator {
       if (build === undefined) return undefined;
       if (build.kind === 'not-found') return { kind: 'failed', error: `Koji build not found for ${describeSubject(subject)}` };
       if (build.kind === 'error') {
-        if (build.message.startsWith('Koji XMLRPC fault')) throw new DecisionError(502, build.message);
+        // Only Koji answering an HTTP error status is a failed fetch (B.8); Koji unreachable, timing
+        // out, or faulting fails the whole decision (502/504), so that an outage is never an answer.
+        if (build.httpStatus === undefined) throw new DecisionError(build.status, build.message);
         return { kind: 'failed', error: build.message };
       }
       if (!build.source) return { kind: 'skip' };

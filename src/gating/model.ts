@@ -103,12 +103,13 @@ export interface Subject {
 
 /**
  * What Koji said about a build (`getBuild`): found with its source URL and creation time, not found,
- * or the lookup failed (status 502 or 504 with a message).
+ * or the lookup failed (status 502 or 504 with a message; `httpStatus` when Koji answered with an
+ * unexpected HTTP status rather than being unreachable or timing out).
  */
 export type KojiBuildFact =
   | { kind: 'found'; source: string | null; creation_time: string | null; task_id: number | null }
   | { kind: 'not-found' }
-  | { kind: 'error'; status: number; message: string };
+  | { kind: 'error'; status: number; message: string; httpStatus?: number };
 
 /**
  * The answer to one GET of a remote rule file: found (200) with its text, missing (404), or any other

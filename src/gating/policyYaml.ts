@@ -305,7 +305,7 @@ function validate(p: Policy, subjectTypesRequired: boolean): void {
   }
 }
 
-/** Every non-empty document of a YAML stream, as mappings (any root tag counts as `!Policy`). */
+/** Every non-empty document of a YAML stream, as mappings tagged `!Policy` or not tagged at all. */
 function policyDocuments(text: string): MapField[] {
   const docs = parseAllDocuments(text, { customTags: CUSTOM_TAGS, version: '1.1' });
   const out: MapField[] = [];
@@ -315,6 +315,12 @@ function policyDocuments(text: string): MapField[] {
     if (err) throw new PolicyError(`YAML Parser Error: ${err.message.split('\n')[0]!.replace(/:$/, '')}`);
     const root = new YamlTree(doc).field(doc.contents);
     if (root.kind === 'scalar' && root.isNull && root.tag === null) continue;
+    // PyYAML's loader has constructors for the rule tags, none for other ones; a rule is no policy.
+    if (root.tag !== null && root.tag !== '!Policy') {
+      throw new PolicyError(KNOWN_TAGS.includes(root.tag)
+        ? `Expected !Policy tagged object, got ${root.tag}`
+        : `YAML Parser Error: could not determine a constructor for the tag '${root.tag}'`);
+    }
     if (root.kind !== 'map') throw new PolicyError('Expected mapping for !Policy tagged object');
     out.push(root);
   }

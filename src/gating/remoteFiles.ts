@@ -4,7 +4,8 @@
  */
 import type { RemoteFileFact } from './model.ts';
 
-export type UpstreamFailure = { kind: 'error'; status: number; message: string };
+/** `httpStatus`: the upstream answered, with this unexpected status (not unreachable, not a timeout). */
+export type UpstreamFailure = { kind: 'error'; status: number; message: string; httpStatus?: number };
 
 /** What one HTTP exchange gave: a reply (any status), or a failure (`timedOut` tells retryable ones). */
 export type UpstreamReply =
@@ -34,7 +35,7 @@ export function connectionError(reason: string): UpstreamFailure {
 }
 
 export function unexpectedStatus(status: number, url: string, body: string): UpstreamFailure {
-  return { kind: 'error', status: 502, message: `Got unexpected status code ${status} for ${url}: ${body}` };
+  return { kind: 'error', status: 502, message: `Got unexpected status code ${status} for ${url}: ${body}`, httpStatus: status };
 }
 
 /** One GET: 200 is the file, 404 is no file, anything else fails the decision. */

@@ -33,7 +33,8 @@ export function parseDecisionRequest(body: unknown, types: readonly SubjectType[
       throw e;
     }
   }
-  const verbose = data.verbose ?? false;
+  // Absent is false; an explicit null is not a bool (upstream: data.get('verbose', False)).
+  const verbose = data.verbose === undefined ? false : data.verbose;
   if (typeof verbose !== 'boolean') throw bad('Invalid verbose flag, must be a bool');
   const when = parseWhen(data.when);
   return {

@@ -118,6 +118,10 @@ function validateGatingYaml(gating: Gating, text: string): string {
     }
   });
   if (!policies.length) throw new HttpError(400, 'No policies defined');
+  // Deviation 13: a repeated policy id is an error here too, as in the server's own policy files.
+  const ids = policies.map((p) => p.id).filter((id): id is string => id !== null && id !== undefined);
+  const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (repeated !== undefined) throw new HttpError(400, `Policy '${repeated}': duplicate policy id`);
   const parents = new Set(gating.policies.flatMap(policyContexts));
   const missing = [...new Set(policies.flatMap(policyContexts).filter((c) => !parents.has(c)))].sort();
   if (!missing.length) return 'All OK';

@@ -178,6 +178,7 @@ for (const kind of STORE_KINDS) {
         [{ decision_context: 'c', product_version: 'fedora-40', subject: [{ foo: 'bar' }] }, 400, 'Could not detect subject_identifier'],
         [{ decision_context: 'c', product_version: 'fedora-40', subject: [{ type: 'koji_build', item: 5 }] }, 400, 'Subject item/identificator must be a string'],
         [{ ...base(item), verbose: 'yes' }, 400, 'Invalid verbose flag, must be a bool'],
+        [{ ...base(item), verbose: null }, 400, 'Invalid verbose flag, must be a bool'],
         [{ ...base(item), when: 'yesterday' }, 400, 'Invalid "when" parameter, must be in ISO8601 format'],
         [{ ...base(item), decision_context: 'unknown_gate' }, 404, 'Found no applicable policies for koji_build subjects at gating point(s) unknown_gate in fedora-40'],
         [{ ...base(item), product_version: 'epel-9' }, 404, 'Found no applicable policies for koji_build subjects at gating point(s) bodhi_update_push_stable in epel-9'],
@@ -247,6 +248,20 @@ for (const kind of STORE_KINDS) {
       const typo = await v('--- !Policy\nid: r\ndecision_context: x\nrules: []\nexcluded_package: [a]\n');
       assert.equal(typo.status, 400);
       assert.match(typo.json.message, /excluded_package/);
+      // Deviation 13: a repeated id, and a root that is not a policy, are errors too; untagged roots are policies.
+      const doc = (head: string, id: string) => `--- ${head}\nid: ${id}\ndecision_context: bodhi_update_push_stable\nrules: []\n`;
+      const twice = await v(doc('!Policy', 'a') + doc('!Policy', 'b') + doc('', 'a'));
+      assert.equal(twice.status, 400);
+      assert.deepEqual(twice.json, { message: "Policy 'a': duplicate policy id" });
+      for (const [head, message] of [
+        ['!Polciy', "YAML Parser Error: could not determine a constructor for the tag '!Polciy'"],
+        ['!RemoteRule', 'Expected !Policy tagged object, got !RemoteRule'],
+      ]) {
+        const r = await v(doc(head, 'c'));
+        assert.equal(r.status, 400, head);
+        assert.deepEqual(r.json, { message }, head);
+      }
+      assert.deepEqual((await v(doc('', 'a') + doc('!Policy', 'b'))).json, { message: 'All OK' });
     });
   });
 }

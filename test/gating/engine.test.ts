@@ -323,7 +323,7 @@ describe('engine: RemoteRule', () => {
     assert.deepEqual(evaluate(rule, query([S]), f, settings, NOW), { kind: 'needs', koji: [], files: ['https://b.example/bash.yaml'] });
   });
 
-  it('Koji problems give failed-fetch-gating-yaml; a source without #rev too; another status fails the decision', () => {
+  it('Koji problems give failed-fetch-gating-yaml (no build, an HTTP error, a source without #rev); Koji down or a file error fails the decision', () => {
     const nf = facts([[S, []]], { koji: new Map([[NVR, { kind: 'not-found' }]]) });
     const d = decide(parent, query([S]), nf);
     assert.deepEqual(d.unsatisfied, [{
@@ -333,6 +333,14 @@ describe('engine: RemoteRule', () => {
     assert.equal(d.summary, '1 error while trying to fetch remote rule file');
     const norev = facts([[S, []]], { koji: new Map([[NVR, { kind: 'found', source: 'git+https://x/rpms/bash.git', creation_time: null, task_id: 1 }]]) });
     assert.deepEqual(decide(parent, query([S]), norev).types, ['failed-fetch-gating-yaml']);
+    // Koji answering an HTTP error is a failed fetch; Koji unreachable or timing out fails the decision.
+    const kojiStatus = facts([[S, []]], { koji: new Map([[NVR, { kind: 'error', status: 502, message: 'Got unexpected status code 503 for k: busy', httpStatus: 503 }]]) });
+    assert.deepEqual(decide(parent, query([S]), kojiStatus).unsatisfied.map((a) => [a.type, a.error]),
+      [['failed-fetch-gating-yaml', 'Got unexpected status code 503 for k: busy']]);
+    for (const [status, message] of [[502, 'Error connecting to upstream server: connect ECONNREFUSED'], [504, 'Timeout connecting to upstream server: k did not answer within 10 ms']] as const) {
+      const down = facts([[S, []]], { koji: new Map([[NVR, { kind: 'error', status, message }]]) });
+      assert.throws(() => evaluate(parent, query([S]), down, settings, NOW), { status, message });
+    }
     const broken = withBuild({ files: new Map([[URL1, { kind: 'error', status: 502, message: 'Got unexpected status code 500 for x: y' }]]) });
     assert.throws(() => evaluate(parent, query([S]), broken, settings, NOW), { status: 502, message: 'Got unexpected status code 500 for x: y' });
   });

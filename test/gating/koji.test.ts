@@ -209,7 +209,7 @@ describe('KojiClient failures', () => {
     const k = await startFakeKoji({ status: 500 });
     try {
       assert.deepEqual(await new KojiClient({ url: k.url, retries: 3 }).getBuild('bash-1-1'), {
-        kind: 'error', status: 502, message: `Got unexpected status code 500 for ${k.url}: Internal Server Error`,
+        kind: 'error', status: 502, message: `Got unexpected status code 500 for ${k.url}: Internal Server Error`, httpStatus: 500,
       });
       assert.equal(k.calls.length, 1);
     } finally {
@@ -321,7 +321,7 @@ describe('fetchRemoteFile', () => {
       assert.deepEqual(await fetchRemoteFile(`${files.url}/rpms/bash/raw/abc/f/gating.yaml`), { kind: 'found', body: '--- !Policy\nid: x\n' });
       assert.deepEqual(await fetchRemoteFile(`${files.url}/nothing/here`), { kind: 'missing' });
       assert.deepEqual(await fetchRemoteFile(`${files.url}/broken`), {
-        kind: 'error', status: 502, message: `Got unexpected status code 500 for ${files.url}/broken: boom`,
+        kind: 'error', status: 502, message: `Got unexpected status code 500 for ${files.url}/broken: boom`, httpStatus: 500,
       });
       assert.deepEqual(await fetchRemoteFile(`${files.url}/moved`), { kind: 'found', body: '--- !Policy\nid: x\n' });
       assert.deepEqual(files.requests, ['/rpms/bash/raw/abc/f/gating.yaml', '/nothing/here', '/broken', '/moved', '/rpms/bash/raw/abc/f/gating.yaml']);
