@@ -68,10 +68,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       info: { title: 'resultsdb', description: 'ResultsDB API v2.0 compatible results store', version: '2.0' },
     },
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    const text = opts.metricsText ? await opts.metricsText() : await registry.metrics();
-    return reply.type(registry.contentType).send(text);
-  });
+  // Also where WaiverDB served its metrics (`/api/v1.0/metrics`), for scrapers configured for it.
+  for (const url of ['/metrics', '/api/v1.0/metrics']) {
+    app.get(url, { schema: { hide: true } }, async (_req, reply) => {
+      const text = opts.metricsText ? await opts.metricsText() : await registry.metrics();
+      return reply.type(registry.contentType).send(text);
+    });
+  }
   const auth = opts.auth ?? NO_AUTH_SETTINGS;
   const authenticator: Authenticator = createAuthenticator(opts.store, auth);
   registerResultsApi(app, { ...opts, auth, authenticator });

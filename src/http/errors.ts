@@ -32,6 +32,15 @@ export const STATUS_MESSAGES: Record<number, string> = {
   415: '415 Unsupported Media Type: The server does not support the media type transmitted in the request.',
 };
 
+/**
+ * A 405's message. WaiverDB and Greenwave (`/api/v1.0`) answer an HTTP error with its description
+ * alone (`{"message": error.description}`); under ResultsDB's API upstream sent an HTML page, and we
+ * answer as its other JSON errors read, `<status line>: <description>`.
+ */
+export function methodNotAllowedMessage(url: string): string {
+  return url.startsWith('/api/v1.0/') ? 'The method is not allowed for the requested URL.' : STATUS_MESSAGES[405]!;
+}
+
 /** Maps every failure to a JSON body: never an HTML page, never a stack trace, 500 only for our bugs. */
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
   if (err instanceof ValidationFailed) return sendJson(reply, 400, { validation_error: err.errors });

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, RouteHandlerMethod } from 'fastify';
-import { sendJson, STATUS_MESSAGES } from './errors.ts';
+import { methodNotAllowedMessage, sendJson } from './errors.ts';
 
 type Method = 'GET' | 'POST';
 export interface RouteSpec {
@@ -30,7 +30,7 @@ export function declareRoute(app: FastifyInstance, url: string, methods: Partial
     method: ALL_METHODS.filter((m) => !(allowed as string[]).includes(m)),
     url,
     schema: { hide: true } as FastifySchema,
-    handler: async (_req, reply) => sendJson(reply.header('allow', allow), 405, { message: STATUS_MESSAGES[405] }),
+    handler: async (_req, reply) => sendJson(reply.header('allow', allow), 405, { message: methodNotAllowedMessage(url) }),
   });
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, onSendHookHandler } from 'fastify';
 import type { AuthSettings, Authenticator, Identity } from '../auth/identity.ts';
 import { matchingPermissions, verifyAuthorization } from '../auth/permissions.ts';
-import { HttpError, sendJson, STATUS_MESSAGES } from '../http/errors.ts';
+import { HttpError, methodNotAllowedMessage, sendJson, STATUS_MESSAGES } from '../http/errors.ts';
 import { flaskJson } from '../http/json.ts';
 import { callbackOf, sendJsonp } from '../http/jsonp.ts';
 import { hostUrl } from '../http/links.ts';
@@ -102,7 +102,7 @@ export function registerWaiversApi(app: FastifyInstance, opts: WaiversApiOptions
     handler: async (req, reply) => {
       waiverId(req);
       reply.header('allow', 'GET, HEAD, OPTIONS');
-      return req.method === 'OPTIONS' ? reply.code(200).send('') : sendJson(reply, 405, { message: STATUS_MESSAGES[405] });
+      return req.method === 'OPTIONS' ? reply.code(200).send('') : sendJson(reply, 405, { message: methodNotAllowedMessage(`${V1}/waivers/`) });
     },
   });
 

@@ -223,7 +223,9 @@ for (const kind of STORE_KINDS) {
       const opt = await request(a, 'OPTIONS', D);
       assert.equal(opt.status, 200);
       assert.match(String(opt.headers.allow), /POST/);
-      assert.equal((await get(a, D)).status, 405);
+      const wrong = await get(a, D);
+      assert.equal(wrong.status, 405);
+      assert.deepEqual(wrong.json, { message: 'The method is not allowed for the requested URL.' });
       const hc = await get(a, '/healthcheck');
       assert.equal(hc.status, 200);
     });

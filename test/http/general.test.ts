@@ -244,6 +244,10 @@ for (const kind of STORE_KINDS) {
       const gauge = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(r.text)?.[1]);
       assert.equal(gauge('resultsdb_store_pipelined_connections'), kind === 'postgres' ? 2 : 0, r.text);
       assert.equal(gauge('resultsdb_store_pipelined_queries'), 0, r.text);
+      // WaiverDB's path serves the same registry.
+      const v1 = await get(app, '/api/v1.0/metrics');
+      assert.equal(v1.status, 200);
+      assert.match(v1.text, /^resultsdb_http_requests_total\{method="GET",route="\/metrics",status="200"\} [1-9]\d*$/m);
     });
   });
 
