@@ -51,9 +51,10 @@ export function validateCreateResult(
 }
 
 /**
- * NUL characters, which PostgreSQL cannot hold in text, are refused on both stores, naming the field,
- * instead of failing as a 500 (deviations item 2). Only where a string is stored as sent: a data value
- * nested in an object or list is stored as its Python repr, where a NUL is written `\x00`.
+ * NUL characters, which PostgreSQL cannot hold in text, and unpaired surrogates are refused on both
+ * stores, naming the field, instead of failing as a 500 (deviations item 2). Only where a string is
+ * stored as sent: a data value nested in an object or list is stored as its Python repr, where a NUL
+ * is written `\x00` and a surrogate `\ud800`.
  */
 function checkStorable(body: Record<string, unknown>): void {
   const { data, ...rest } = body;
@@ -64,21 +65,33 @@ function checkStorable(body: Record<string, unknown>): void {
 function dataNulErrors(data: unknown): FieldError[] {
   if (!data || typeof data !== 'object' || Array.isArray(data)) return nulErrors(data, ['data']);
   return Object.entries(data).flatMap(([k, v]) => {
-    if (k.includes('\u0000')) return [fieldError(k, ['data', k], 'value_error', NUL_MSG)];
+    const badKey = unstorable(k, ['data', k]);
+    if (badKey.length) return badKey;
     const items = Array.isArray(v) ? v.map((x, i) => [x, [i]] as const) : [[v, []] as const];
     return items.flatMap(([x, at]) => (typeof x === 'string' ? nulErrors(x, ['data', k, ...at]) : []));
   });
 }
 
 function nulErrors(v: unknown, loc: (string | number)[]): FieldError[] {
-  if (typeof v === 'string') return v.includes('\u0000') ? [fieldError(v, loc, 'value_error', NUL_MSG)] : [];
+  if (typeof v === 'string') return unstorable(v, loc);
   if (Array.isArray(v)) return v.flatMap((x, i) => nulErrors(x, [...loc, i]));
   if (v && typeof v === 'object') {
-    return Object.entries(v).flatMap(([k, x]) =>
-      k.includes('\u0000') ? [fieldError(k, [...loc, k], 'value_error', NUL_MSG)] : nulErrors(x, [...loc, k]),
-    );
+    return Object.entries(v).flatMap(([k, x]) => {
+      const bad = unstorable(k, [...loc, k]);
+      return bad.length ? bad : nulErrors(x, [...loc, k]);
+    });
   }
   return [];
+}
+
+// Half of a UTF-16 surrogate pair alone (JSON's "\ud800"): not Unicode text, so no store can keep it
+// (PostgreSQL would get U+FFFD in its place, SQLite the raw bytes, and the two would answer differently).
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const SURROGATE_MSG = 'Value error, unpaired surrogate characters are not allowed';
+
+function unstorable(s: string, loc: (string | number)[]): FieldError[] {
+  if (s.includes('\u0000')) return [fieldError(s, loc, 'value_error', NUL_MSG)];
+  return LONE_SURROGATE.test(s) ? [fieldError(s, loc, 'value_error', SURROGATE_MSG)] : [];
 }
 
 /**

@@ -10,6 +10,7 @@ import { STORE_KINDS, testApp, postgresAvailable, type TestApp } from '../helper
 import { get, post, rowCounts } from '../helpers/http.ts';
 
 const NUL_MSG = 'Value error, NUL characters are not allowed';
+const SURROGATE_MSG = 'Value error, unpaired surrogate characters are not allowed';
 // Incompressible, so PostgreSQL cannot squeeze it into a btree entry.
 const long = (bytes: number) => randomBytes(bytes).toString('base64').slice(0, bytes);
 const INDEX_LIMIT = "too large to index, even compressed (PostgreSQL's limit is 2704 bytes)";
@@ -28,6 +29,10 @@ for (const kind of STORE_KINDS) {
       ['NUL in the note', '/api/v2.0/results', { testcase: 'a', outcome: 'PASSED', note: 'x\u0000' }, ['note'], NUL_MSG],
       ['NUL in a data key', '/api/v2.0/results', { testcase: 'a', outcome: 'PASSED', data: { 'k\u0000': 'v' } }, ['data', 'k\u0000'], NUL_MSG],
       ['NUL in a data value list', '/api/v2.0/results', { testcase: 'a', outcome: 'PASSED', data: { k: ['ok', 'v\u0000'] } }, ['data', 'k', 1], NUL_MSG],
+      ['an unpaired surrogate in a data value', '/api/v2.0/results', { testcase: 'a', outcome: 'PASSED', data: { k: 'a\ud800b' } }, ['data', 'k'], SURROGATE_MSG],
+      ['an unpaired low surrogate in a data key', '/api/v2.0/results', { testcase: 'a', outcome: 'PASSED', data: { ['\udc00k']: 'v' } }, ['data', '\udc00k'], SURROGATE_MSG],
+      ['an unpaired surrogate in the testcase name', '/api/v2.0/results', { testcase: 'x\udbff', outcome: 'PASSED' }, ['testcase'], SURROGATE_MSG],
+      ['an unpaired surrogate in a group upsert', '/api/v2.0/groups', { uuid: '\ud83d' }, ['uuid'], SURROGATE_MSG],
       ['NUL in a group description', '/api/v2.0/results', { testcase: 'a', outcome: 'PASSED', groups: [{ description: '\u0000' }] }, ['groups', 0, 'description'], NUL_MSG],
       ['NUL in a testcase upsert', '/api/v2.0/testcases', { name: 'x\u0000' }, ['name'], NUL_MSG],
       ['NUL in a group upsert', '/api/v2.0/groups', { uuid: 'u', ref_url: 'x\u0000' }, ['ref_url'], NUL_MSG],
@@ -44,11 +49,12 @@ for (const kind of STORE_KINDS) {
       });
     }
 
-    it('a NUL nested in an object or list of data is stored escaped in its Python repr', async (t) => {
+    it('a NUL or unpaired surrogate nested in an object or list of data is stored escaped in its Python repr; pairs are text', async (t) => {
       if (!app) return t.skip('PostgreSQL unavailable');
-      const r = await post(app, '/api/v2.0/results', { testcase: 'a', outcome: 'PASSED', data: { k: { a: '\u0000' }, l: [['x\u0000']] } });
+      const r = await post(app, '/api/v2.0/results', { testcase: 'a', outcome: 'PASSED', data: { k: { a: '\u0000' }, l: [['x\u0000', 'y\ud800']], e: '😀' } });
       assert.equal(r.status, 201, r.text);
-      assert.deepEqual(r.json.data, { k: ["{'a': '\\x00'}"], l: ["['x\\x00']"] });
+      assert.deepEqual(r.json.data, { e: ['😀'], k: ["{'a': '\\x00'}"], l: ["['x\\x00', 'y\\ud800']"] });
+      assert.deepEqual((await get(app, '/api/v2.0/results?e=%F0%9F%98%80')).json.data.map((x: { id: number }) => x.id), [r.json.id]);
     });
 
     it('long values that compress are stored and found again, as upstream stored them', async (t) => {
