@@ -123,6 +123,7 @@ async function runWorker(config: Config): Promise<void> {
     gating,
   });
   app.log.info({ policies: gating.policies.length, dir: policyDir }, 'policies loaded');
+  app.log.info({ store: describeStore(config.database) }, 'store opened');
   // SIGHUP: read the policies again; requests under way keep the set they started with, and a
   // broken file leaves the old set in force.
   process.on('SIGHUP', () => {
@@ -132,14 +133,19 @@ async function runWorker(config: Config): Promise<void> {
       app.log.error({ err: (e as Error).message, dir: policyDir }, 'policy reload failed; previous policies kept');
     }
   });
-  // SIGTERM: stop accepting, let in-flight requests finish, close the store, exit 0.
+  // SIGTERM: stop accepting, let in-flight requests finish, close the store, exit 0. Later signals are
+  // ignored, not fatal: a signal to the process group reaches a worker twice (directly and from the
+  // primary), and the second one must not cut the requests the first one is draining.
+  let stopping = false;
   const stop = async () => {
+    if (stopping) return;
+    stopping = true;
     await app.close();
     await store.close();
     process.exit(0);
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   await app.listen({ host: config.host, port: config.port });
 }
 
@@ -157,4 +163,16 @@ function clusterMetrics(): Promise<string> {
     process.on('message', onMessage);
     process.send!({ type: 'resultsdb:metrics', id });
   });
+}
+
+/** The store in use, for the start-up log: a PostgreSQL URL without its password, or the SQLite file. */
+function describeStore(database: string): string {
+  if (!/^postgres(ql)?:\/\//.test(database)) return database;
+  try {
+    const u = new URL(database);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres (unparsable URL)';
+  }
 }

@@ -180,10 +180,12 @@ export function resolveConfig(flags: Partial<Config> & { config?: string }, env 
     policiesDir: file.policies,
     gating: gatingConfig(file.gating),
   };
+  // An empty variable counts as unset (an empty host would listen on every interface, an empty
+  // database would be an in-memory one), and a port given as a flag makes the variable's irrelevant.
   const fromEnv: Partial<Config> = {
-    host: env.RESULTSDB_HOST,
-    port: env.RESULTSDB_PORT ? portNumber(env.RESULTSDB_PORT, 'RESULTSDB_PORT') : undefined,
-    database: env.RESULTSDB_DATABASE_URL,
+    host: env.RESULTSDB_HOST || undefined,
+    port: env.RESULTSDB_PORT && flags.port === undefined ? portNumber(env.RESULTSDB_PORT, 'RESULTSDB_PORT') : undefined,
+    database: env.RESULTSDB_DATABASE_URL || undefined,
   };
   return { ...DEFAULTS, ...defined(fromFile), ...defined(fromEnv), ...defined(flags) } as Config;
 }
@@ -194,6 +196,9 @@ export function portNumber(v: string, name: string): number {
   return n;
 }
 
+/** The settings given; an empty host or database is none given (so the next layer's, or the default, applies). */
 function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(o).filter(([k, v]) => v !== undefined && !(v === '' && (k === 'host' || k === 'database'))),
+  ) as Partial<T>;
 }

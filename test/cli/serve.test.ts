@@ -35,6 +35,8 @@ describe('resultsdb serve', () => {
     // Generous: on a loaded machine the server must have accepted the request before the signal.
     await new Promise((r) => setTimeout(r, 1000));
     const exited = srv.stop('SIGTERM');
+    // A second SIGTERM while draining (a signal to the process group reaches a worker twice) is ignored.
+    setTimeout(() => srv.proc.kill('SIGTERM'), 300);
     const answer = await pending;
     assert.equal(answer.status, 201, answer.body);
     assert.equal(JSON.parse(answer.body).testcase.name, 't2');
@@ -43,6 +45,8 @@ describe('resultsdb serve', () => {
     const posts = srv.log().split('\n').filter((l) => l.startsWith('{"')).map((l) => JSON.parse(l))
       .filter((l) => l.msg === 'request' && l.method === 'POST');
     assert.deepEqual(posts.map((l) => l.status), [201, 201], srv.log());
+    // The start-up log names the store in use.
+    assert.match(srv.log(), new RegExp(`"store":"sqlite:${join(tmp, 'a.sqlite').replace(/[.\\]/g, '\\$&')}".*"msg":"store opened"`));
     // Nothing acknowledged is lost: a new server on the same file has both results.
     const again = await startServer(['--database', `sqlite:${join(tmp, 'a.sqlite')}`, '--no-migrate']);
     const res = await (await fetch(`${again.url}/api/v2.0/results`)).json();

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, resolveConfig } from '../../src/config/config.ts';
+import { ConfigError, DEFAULTS, resolveConfig } from '../../src/config/config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'resultsdb-config-'));
 let n = 0;
@@ -90,3 +90,23 @@ describe('config file: PostgreSQL connections', () => {
     );
   });
 });
+
+describe('layers: flags over environment over file over defaults', () => {
+  it('an empty host or database, in any layer, counts as unset: never every interface, never an in-memory store', () => {
+    const file = configFile('host: 10.0.0.1\ndatabase: sqlite:/tmp/from-file.sqlite\n');
+    const env = { RESULTSDB_HOST: '', RESULTSDB_DATABASE_URL: '', RESULTSDB_CONFIG: file };
+    assert.deepEqual(pick(resolveConfig({}, env)), ['10.0.0.1', 'sqlite:/tmp/from-file.sqlite']);
+    assert.deepEqual(pick(resolveConfig({ host: '', database: '' }, { RESULTSDB_HOST: '', RESULTSDB_DATABASE_URL: '' })),
+      [DEFAULTS.host, DEFAULTS.database]);
+    assert.deepEqual(pick(resolveConfig({ host: '::1' }, { RESULTSDB_HOST: '0.0.0.0', RESULTSDB_DATABASE_URL: 'sqlite:/tmp/env.sqlite' })),
+      ['::1', 'sqlite:/tmp/env.sqlite']);
+  });
+
+  it('a --port flag makes a bad RESULTSDB_PORT irrelevant; without the flag it is an error naming the variable', () => {
+    assert.equal(resolveConfig({ port: 5353 }, { RESULTSDB_PORT: 'abc' }).port, 5353);
+    assert.throws(() => resolveConfig({}, { RESULTSDB_PORT: 'abc' }), /RESULTSDB_PORT must be a port number/);
+    assert.equal(resolveConfig({}, { RESULTSDB_PORT: '5400' }).port, 5400);
+  });
+});
+
+const pick = (c: { host: string; database: string }) => [c.host, c.database];
