@@ -61,7 +61,17 @@ export interface ApiResponse {
 export async function request(method: 'GET' | 'POST', url: string, body?: unknown): Promise<ApiResponse> {
   const res = await send(method, url, body);
   if (!res.ok) throw new RequestError(`server returned ${res.status} for ${method} ${new URL(url).pathname}: ${serverMessage(res.json, res.text)}`);
+  // A login page or another service answering 200 must not pass for success.
+  if (!res.json || typeof res.json !== 'object') {
+    throw new RequestError(`${new URL(url).origin} answered ${res.status} without a JSON object for ${method} ${new URL(url).pathname}: is it a resultsdb server?`);
+  }
   return res;
+}
+
+/** The result a POST created, or a RequestError when the answer is not one. */
+export function createdResult(res: ApiResponse, url: string): { id: number; href: string } {
+  if (typeof res.json?.id !== 'number') throw new RequestError(`unexpected response from ${url}: no result id`);
+  return res.json;
 }
 
 /**
@@ -83,7 +93,12 @@ export async function send(method: 'GET' | 'POST', url: string, body?: unknown, 
   } catch (err) {
     throw new RequestError(`cannot connect to ${new URL(url).origin}: ${networkReason(err)}`);
   }
-  const text = await res.text();
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (err) {
+    throw new RequestError(`connection to ${new URL(url).origin} lost while reading the answer: ${networkReason(err)}`);
+  }
   let json: any = undefined;
   try {
     json = text ? JSON.parse(text) : undefined;

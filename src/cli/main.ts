@@ -9,6 +9,12 @@ import { registerSubmit } from './submit.ts';
 import { registerWaive } from './waive.ts';
 import { registerToken } from './token.ts';
 
+// `resultsdb query | head`: the reader going away ends the output; it is not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
 const program = new Command('resultsdb')
   .description('CI test results store with a ResultsDB v2.0 compatible API')
   .showHelpAfterError(false)

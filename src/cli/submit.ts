@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import {
-  action, apiRoot, collect, print, request, splitKeyValue, RequestError, UsageError, URL_HELP, type ResultBody,
+  action, apiRoot, collect, createdResult, print, request, splitKeyValue, RequestError, UsageError, URL_HELP, type ResultBody,
 } from './client.ts';
 import { junitToResults, JUNIT_HELP } from './junit.ts';
 
@@ -61,8 +61,9 @@ async function submitOne(opts: SubmitOptions): Promise<void> {
     ...shared(opts),
     data: toData([...itemType, ...dataPairs(opts)]),
   };
-  const { text, json } = await request('POST', `${root}/results`, body);
-  print(opts.json ? text : `${json?.id} ${json?.href}`);
+  const res = await request('POST', `${root}/results`, body);
+  const created = createdResult(res, `${root}/results`);
+  print(opts.json ? res.text : `${created.id} ${created.href}`);
 }
 
 async function submitJunit(opts: SubmitOptions, file: string): Promise<void> {
@@ -149,7 +150,7 @@ async function postAll(url: string, bodies: ResultBody[], uuid: string): Promise
     while (failure === undefined && next < bodies.length) {
       const i = next++;
       try {
-        created[i] = (await request('POST', url, bodies[i])).json;
+        created[i] = createdResult(await request('POST', url, bodies[i]), url);
       } catch (err) {
         failure ??= err;
       }

@@ -154,6 +154,44 @@ test('server errors and connection failures: exit 1 with one line on stderr', as
   assert.match(down.stderr, /^resultsdb: cannot connect to http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\n$/);
 });
 
+test('a server that is not resultsdb (a login page answering 200, a reset connection) is an error, never success', async () => {
+  const { createServer } = await import('node:http');
+  const login = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>Sign in</html>'));
+  const other = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok": true}'));
+  const reset = createServer((req) => req.socket.destroy());
+  const listen = (s: import('node:http').Server) => new Promise<string>((r) => s.listen(0, '127.0.0.1', () => r(`http://127.0.0.1:${(s.address() as { port: number }).port}`)));
+  try {
+    const [html, json, gone] = [await listen(login), await listen(other), await listen(reset)];
+    for (const args of [['submit', '--testcase', 'a', '--outcome', 'PASSED'], ['submit', '--junit', fixture('junit-pytest.xml'), '--item', 'x'], ['query'], ['query', '--json']]) {
+      const r = await cli([...args, '--url', html]);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}`);
+      assert.match(r.stderr, /^resultsdb: [^\n]*without a JSON object[^\n]*is it a resultsdb server\?[^\n]*\n$/, args.join(' '));
+    }
+    const notResult = await cli(['submit', '--testcase', 'a', '--outcome', 'PASSED', '--url', json]);
+    assert.equal(notResult.code, 1);
+    assert.match(notResult.stderr, /no result id/);
+    const lost = await cli(['submit', '--testcase', 'a', '--outcome', 'PASSED', '--url', gone]);
+    assert.equal(lost.code, 1, lost.stderr);
+    assert.match(lost.stderr, /^resultsdb: [^\n]+\n$/);
+  } finally {
+    for (const s of [login, other, reset]) s.close();
+  }
+});
+
+test('query into a reader that goes away (| head) ends quietly with exit 0', async () => {
+  const { spawn } = await import('node:child_process');
+  const { BIN } = await import('../helpers/processes.ts');
+  await cli(['submit', '--junit', fixture('junit-pytest.xml'), '--item', 'epipe-1.0']);
+  for (const extra of [[], ['--json']]) {
+    const child = spawn(process.execPath, [BIN, 'query', '--limit', '100', '--url', url, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const [code] = await new Promise<[number | null]>((r) => child.on('exit', (c) => r([c])));
+    assert.deepEqual([code, stderr], [0, ''], extra.join(' '));
+  }
+});
+
 test('query: aligned table, filters, paging, --json and RESULTSDB_URL', async () => {
   const { uuid } = await submitJunit('junit-pytest.xml', '--item', 'table-1.0');
 
