@@ -23,6 +23,8 @@ export interface PoolStats {
   waiting: number;
   /** Pipelined connections open or opening, and the queries sent on them not answered yet. */
   pipelined: number;
+  /** Of those, connected (the others are still connecting: statements go to the pool meanwhile). */
+  pipelinedReady: number;
   pipelinedInFlight: number;
 }
 
@@ -56,8 +58,8 @@ function openPostgres(url: string, max: number, pipelined: number): Store {
     db,
     dialect: postgresDialect,
     poolStats: () => {
-      const shared = pipelines?.stats() ?? { open: 0, inFlight: 0 };
-      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, pipelined: shared.open, pipelinedInFlight: shared.inFlight };
+      const shared = pipelines?.stats() ?? { open: 0, ready: 0, inFlight: 0 };
+      return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, pipelined: shared.open, pipelinedReady: shared.ready, pipelinedInFlight: shared.inFlight };
     },
     ping: async () => void (await sql`SELECT 1 FROM result LIMIT 0`.execute(db)),
     close: () => db.destroy(),
@@ -76,7 +78,7 @@ function openSqlite(path: string): Store {
   return {
     db,
     dialect: sqliteDialect,
-    poolStats: () => ({ total: open ? 1 : 0, idle: open ? 1 : 0, waiting: 0, pipelined: 0, pipelinedInFlight: 0 }),
+    poolStats: () => ({ total: open ? 1 : 0, idle: open ? 1 : 0, waiting: 0, pipelined: 0, pipelinedReady: 0, pipelinedInFlight: 0 }),
     ping: async () => void (await sql`SELECT 1 FROM result LIMIT 0`.execute(db)),
     close: async () => {
       open = false;

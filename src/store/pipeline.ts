@@ -24,14 +24,20 @@ class PipelinedConnection {
   private readonly inFlight: number[] = [];
   /** Connected or connecting (pg queues what is sent meanwhile, and fails it if connecting fails). */
   private client: pg.Client | undefined;
+  /** The client once its connection is established. */
+  private ready: pg.Client | undefined;
   private lastAttempt = -Infinity;
 
   constructor(private readonly url: string) {}
 
-  /** Whether a new query may go here: a connection, and no query at its head older than CLOGGED_MS. */
+  /**
+   * Whether a new query may go here: connected (not still connecting: a query queued on a connection
+   * that then fails gets only "Connection terminated unexpectedly", where the pool's own attempt names
+   * the cause, a wrong password say), and no query at its head older than CLOGGED_MS.
+   */
   usable(now: number): boolean {
     if (!this.open) this.connect(now);
-    return this.open && (this.inFlight.length === 0 || now - this.inFlight[0]! < CLOGGED_MS);
+    return this.connected && (this.inFlight.length === 0 || now - this.inFlight[0]! < CLOGGED_MS);
   }
 
   get load(): number {
@@ -41,6 +47,11 @@ class PipelinedConnection {
   /** Connected, or connecting. */
   get open(): boolean {
     return this.client !== undefined;
+  }
+
+  /** Connected, so taking queries. */
+  get connected(): boolean {
+    return this.client !== undefined && this.client === this.ready;
   }
 
   async query(q: Query): Promise<pg.QueryResult> {
@@ -64,7 +75,7 @@ class PipelinedConnection {
     // A lost connection fails its in-flight queries (pg rejects them); later ones go elsewhere.
     client.on('error', down);
     client.on('end', down);
-    client.connect().catch(down);
+    client.connect().then(() => void (this.ready = client), down);
   }
 
   async end(): Promise<void> {
@@ -90,10 +101,11 @@ export class Pipelines {
     return best;
   }
 
-  /** Open (or opening) connections, and the queries sent on them and not answered yet: for /metrics. */
-  stats(): { open: number; inFlight: number } {
+  /** Open (or opening) connections, those connected, and the queries sent on them and not answered yet. */
+  stats(): { open: number; ready: number; inFlight: number } {
     return {
       open: this.connections.filter((c) => c.open).length,
+      ready: this.connections.filter((c) => c.connected).length,
       inFlight: this.connections.reduce((n, c) => n + c.load, 0),
     };
   }

@@ -22,6 +22,14 @@ describe('pipelined connections (postgres)', () => {
     stores.push(store);
     return store;
   };
+  /** A store whose pipelined connections are connected: until then statements go to the pool. */
+  const openReady = async (pipelines: number) => {
+    const store = open(pipelines);
+    await number(store, 0); // the first statement starts the connections
+    for (let i = 0; i < 200 && store.poolStats().pipelinedReady < pipelines; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(store.poolStats().pipelinedReady, pipelines);
+    return store;
+  };
   before(async () => {
     if (!(await postgresAvailable())) return;
     ctx = await freshStore('postgres');
@@ -30,6 +38,18 @@ describe('pipelined connections (postgres)', () => {
   after(async () => {
     for (const s of stores) await s.close();
     await ctx?.dispose();
+  });
+
+  it('until its pipelined connections are connected, statements go to the pool, which names a failure', async (t) => {
+    if (!ctx) return t.skip('PostgreSQL unavailable');
+    const store = open(2);
+    assert.equal(store.poolStats().pipelinedReady, 0);
+    assert.equal(await number(store, 3), 3);
+    const ready = await openReady(2);
+    assert.equal(ready.poolStats().pipelined, 2);
+    const bad = openStore(ctx.url.replace('resultsdb:resultsdb@', 'resultsdb:wrong@'), { poolSize: 1, pipelines: 2 });
+    stores.push(bad);
+    await assert.rejects(number(bad, 1), /password authentication failed/);
   });
 
   it('concurrent statements each get their own answer, and one failing fails alone', async (t) => {
@@ -47,7 +67,7 @@ describe('pipelined connections (postgres)', () => {
 
   it('a transaction has a connection of its own: others neither wait for it nor see it before commit', async (t) => {
     if (!ctx) return t.skip('PostgreSQL unavailable');
-    const store = open(2);
+    const store = await openReady(2);
     const names = () => store.db.selectFrom('testcase').select('name').orderBy('name').execute().then((r) => r.map((x) => x.name));
     await store.db.transaction().execute(async (trx) => {
       await trx.insertInto('testcase').values({ name: 'p.uncommitted', ref_url: null }).execute();
