@@ -96,7 +96,7 @@ async function migrateOnce(config: Config): Promise<void> {
 }
 
 async function runWorker(config: Config): Promise<void> {
-  const [{ default: client }, { buildApp }, { allowedOutcomes }, { openStore }, { migrate }, { createGating, reloadPolicies }, { defaultPolicyDir }, { pino }] =
+  const [{ default: client }, { buildApp }, { allowedOutcomes }, { openStore, describeDatabaseUrl }, { migrate }, { createGating, reloadPolicies }, { defaultPolicyDir }, { pino }] =
     await server();
   const policyDir = config.policiesDir ?? defaultPolicyDir();
   const store = openStore(config.database, { poolSize: config.dbPoolSize, pipelines: config.dbPipelines });
@@ -123,7 +123,7 @@ async function runWorker(config: Config): Promise<void> {
     gating,
   });
   app.log.info({ policies: gating.policies.length, dir: policyDir }, 'policies loaded');
-  app.log.info({ store: describeStore(config.database) }, 'store opened');
+  app.log.info({ store: describeDatabaseUrl(config.database) }, 'store opened');
   // SIGHUP: read the policies again; requests under way keep the set they started with, and a
   // broken file leaves the old set in force.
   process.on('SIGHUP', () => {
@@ -163,16 +163,4 @@ function clusterMetrics(): Promise<string> {
     process.on('message', onMessage);
     process.send!({ type: 'resultsdb:metrics', id });
   });
-}
-
-/** The store in use, for the start-up log: a PostgreSQL URL without its password, or the SQLite file. */
-function describeStore(database: string): string {
-  if (!/^postgres(ql)?:\/\//.test(database)) return database;
-  try {
-    const u = new URL(database);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres (unparsable URL)';
-  }
 }

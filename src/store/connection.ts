@@ -21,10 +21,11 @@ export interface PoolStats {
   total: number;
   idle: number;
   waiting: number;
-  /** Pipelined connections open or opening, and the queries sent on them not answered yet. */
+  /** Pipelined connections open or opening. */
   pipelined: number;
   /** Of those, connected (the others are still connecting: statements go to the pool meanwhile). */
   pipelinedReady: number;
+  /** Queries sent on the pipelined connections and not answered yet. */
   pipelinedInFlight: number;
 }
 
@@ -37,6 +38,18 @@ export function parseDatabaseUrl(url: string): StoreLocation {
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: url.slice('sqlite:'.length) || ':memory:' };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new Error(`unsupported database URL scheme: ${url.split(':')[0]}`);
   return { kind: 'sqlite', path: url };
+}
+
+/** A database URL fit for a log line: a PostgreSQL password masked; anything else as given. */
+export function describeDatabaseUrl(url: string): string {
+  if (parseDatabaseUrl(url).kind !== 'postgres') return url;
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres (unparsable URL)';
+  }
 }
 
 // Results ids and times are bigint columns; their values stay far below 2^53, so plain numbers are exact.
