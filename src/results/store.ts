@@ -579,6 +579,10 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
   // A testcase named without a new ref_url needs only its id, which never changes once committed.
   const cachedId = Object.hasOwn(input.testcase, 'ref_url') ? undefined : known.get(name);
   const dataJsonText = dataJson(input.data);
+  if (cachedId !== undefined && !input.groups.length && !afterInsert) {
+    const alone = await insertAlone(store, input, cachedId, dataJsonText);
+    if (alone) return alone;
+  }
   const row = await store.db.transaction().execute(async (trx) => {
     const testcase = cachedId === undefined ? await upsertTestcase(trx, input.testcase, 'key-present') : { id: cachedId, name };
     for (const g of input.groups) await upsertGroup(trx, g, 'key-present');
@@ -608,23 +612,60 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
         .values(input.groups.map((g, seq) => ({ result_id: resultId, seq, group_uuid: g.uuid })))
         .execute();
     }
-    const row: ResultRow = {
-      id: resultId,
-      submit_time: input.submit_time,
-      outcome: input.outcome,
-      note: input.note,
-      ref_url: input.ref_url,
-      testcase: { name, ref_url: tc_ref_url ?? null },
-      data: input.data,
-      dataJson: dataJsonText,
-      groups: input.groups.map((g) => g.uuid),
-    };
+    const row = writtenRow(input, resultId, tc_ref_url ?? null, dataJsonText);
     if (afterInsert) await afterInsert(trx, row);
     return { row, testcaseId: testcase.id };
   });
   // Only after the commit: an id from a rolled-back transaction never existed.
   if (known.size < 100_000) known.set(name, row.testcaseId);
   return row.row;
+}
+
+/**
+ * A result of a known testcase, without groups or a write hook, written by one statement where the store
+ * can (dialect.rowsOf: PostgreSQL's data-modifying WITH). A statement is its own transaction: one round
+ * trip instead of four (BEGIN, result, data, COMMIT), all or nothing as before, committed before it
+ * answers. Bench, POST /results: 1,064 → 2,292 req/s, server CPU 0.86 → 0.37 ms a request.
+ * Undefined where the store cannot: the caller's transaction then writes it.
+ */
+async function insertAlone(store: Store, input: NewResult, testcaseId: number, dataJsonText: string): Promise<ResultRow | undefined> {
+  const rowsOf = store.dialect.rowsOf;
+  if (!rowsOf) return undefined;
+  const pairs = distinctPairs(input.data);
+  const values = [
+    testcaseId, input.submit_time, input.outcome, input.note, input.ref_url, dataJsonText,
+    pairs.map((_, seq) => seq), pairs.map(([key]) => key), pairs.map(([, value]) => value),
+  ];
+  const [row] = await runShape(store, 'insertAlone', values, () => {
+    const [tc, time, outcome, note, refUrl, text, seqs, keys, vals] = slotsFor(values) as any[];
+    return store.db
+      .with('r', (db) => db.insertInto('result')
+        .values({ testcase_id: tc, submit_time: time, outcome, note, ref_url: refUrl, data_json: text, groups_json: '[]' })
+        .returning(['id', 'submit_time', 'testcase_id']))
+      .with('d', (db) => db.insertInto('result_data')
+        .columns(['result_id', 'seq', 'key', 'value', 'submit_time', 'testcase_id'])
+        .expression((eb) => eb.selectFrom(['r', rowsOf([['seq', 'int'], ['key', 'text'], ['value', 'text']], [seqs, keys, vals])])
+          .select(['r.id', 'v.seq', 'v.key', 'v.value', 'r.submit_time', 'r.testcase_id']) as any))
+      // The testcase's current ref_url comes back with the insert, as upstream re-read it.
+      .selectFrom('r')
+      .select(['r.id', (eb) => eb.selectFrom('testcase as t').select('t.ref_url').whereRef('t.id', '=', 'r.testcase_id').as('tc_ref_url')]);
+  });
+  return writtenRow(input, Number(row!.id), row!.tc_ref_url ?? null, dataJsonText);
+}
+
+/** The result just written, as a read would return it. */
+function writtenRow(input: NewResult, id: number, testcaseRefUrl: string | null, dataJsonText: string): ResultRow {
+  return {
+    id,
+    submit_time: input.submit_time,
+    outcome: input.outcome,
+    note: input.note,
+    ref_url: input.ref_url,
+    testcase: { name: input.testcase.name, ref_url: testcaseRefUrl },
+    data: input.data,
+    dataJson: dataJsonText,
+    groups: input.groups.map((g) => g.uuid),
+  };
 }
 
 /** A value repeated under one key filters like one: the index holds it once, so no result is listed twice. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createResult, upsertTestcase, type NewResult } from '../../src/results/store.ts';
 import { likeToGlob } from '../../src/store/dialect.ts';
@@ -69,6 +70,38 @@ for (const kind of STORE_KINDS) {
       await upsertTestcase(ctx.store.db, { name: 'cache.tc', ref_url: 'https://new' }, 'non-null');
       const second = await createResult(ctx.store, input({ testcase: tc, groups: [] }));
       assert.equal(second.testcase.ref_url, 'https://new');
+    });
+
+    it('a result of a known testcase without groups is written as the full write writes it (one statement on PostgreSQL)', async (t) => {
+      if (!ctx) return t.skip('PostgreSQL unavailable');
+      // Statements as Kysely runs them; BEGIN and COMMIT are the driver's and do not count.
+      let statements = 0;
+      const counting = { ...ctx.store, db: ctx.store.db.withPlugin({ transformQuery: (a) => a.node, transformResult: async (a) => (statements++, a.result) }) };
+      const one = (name: string) => input({ testcase: { name }, groups: [], data: [['item', 'x'], ['b', 'y'], ['item', 'x'], ['é', '']] });
+      const full = await createResult(counting, one('one.tc'));
+      statements = 0;
+      const alone = await createResult(counting, one('one.tc'));
+      if (kind === 'postgres') assert.equal(statements, 1);
+      assert.deepEqual({ ...alone, id: 0 }, { ...full, id: 0 });
+      const indexRows = async (id: number) =>
+        (await ctx!.store.db.selectFrom('result_data').select(['seq', 'key', 'value', 'submit_time', 'testcase_id']).where('result_id', '=', id).orderBy('seq').execute())
+          .map((r) => ({ ...r, submit_time: Number(r.submit_time) }));
+      assert.deepEqual(await indexRows(alone.id), await indexRows(full.id));
+      assert.equal((await indexRows(alone.id)).length, 3);
+      const read = await ctx.store.db.selectFrom('result').select(['data_json', 'groups_json', 'outcome', 'testcase_id']).where('id', 'in', [full.id, alone.id]).orderBy('id').execute();
+      assert.deepEqual(read[1], read[0]);
+    });
+
+    it(`a one-statement write that fails leaves nothing behind${kind === 'sqlite' ? ' (SQLite: stored)' : ''}`, async (t) => {
+      if (!ctx) return t.skip('PostgreSQL unavailable');
+      await createResult(ctx.store, input({ testcase: { name: 'fail.tc' }, groups: [] }));
+      const before = await rowCounts(ctx);
+      // Past what a PostgreSQL index entry holds, even compressed: the data insert fails after the result's.
+      const big = randomBytes(20_000).toString('base64');
+      const write = createResult(ctx.store, input({ testcase: { name: 'fail.tc' }, groups: [], data: [['item', 'z'], ['big', big]] }));
+      if (kind === 'sqlite') return assert.equal((await write).data[1]![1], big);
+      await assert.rejects(write, (e: { code?: string }) => e.code === '54000');
+      assert.deepEqual(await rowCounts(ctx), before);
     });
 
     it('migrating again is a no-op', async (t) => {
