@@ -38,12 +38,32 @@ export function registerJsonBody(app: FastifyInstance): void {
 /** The body decoded with number literals preserved, only when plain JSON.parse could have lost one. */
 export function parseLossless(req: FastifyRequest): Record<string, unknown> | undefined {
   const text = (req as WithRaw)[RAW];
-  // Fractions, exponents and integers past 2^53 are the literals JSON.parse cannot give back exactly.
-  if (text === undefined || !/[.eE]|\d{16}/.test(text)) return undefined;
+  if (text === undefined || !hasInexactNumber(text)) return undefined;
   // A repeated key keeps its last value, as JSON.parse and Python's json do (lossless-json throws).
   const reviver = (req as WithRaw)[NON_FINITE] ? reviveNonFinite : undefined;
   const v = parseLosslessJson(text, reviver, { onDuplicateKey: ({ newValue }) => newValue });
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Whether the JSON text has a number literal JSON.parse may not give back exactly: a fraction, an
+ * exponent, or 16 digits and more (past 2^53). Only outside strings: nearly every body has a `.` or an
+ * `e` in its strings, and the lossless parse was then a second parse of every POST for nothing.
+ */
+export function hasInexactNumber(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits >= 16) return true;
+      continue;
+    }
+    // `e` in true/false follows a letter; in an exponent it follows a digit.
+    if (c === 46 /* . */ || ((c === 101 || c === 69) /* e E */ && digits > 0)) return true;
+    digits = 0;
+    if (c === 34 /* " */) for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92 /* \ */) i++;
+  }
+  return false;
 }
 
 const stripBom = (text: string) => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);

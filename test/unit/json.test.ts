@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { hasInexactNumber } from '../../src/http/body.ts';
 import { describe, it } from 'node:test';
 import { byCodePoint, flaskBody, flaskBytes, flaskJson } from '../../src/http/json.ts';
 import { dataJson } from '../../src/results/serialize.ts';
@@ -100,4 +101,23 @@ describe('byCodePoint', () => {
     assert.equal(dataJson([['😀', '1'], ['\uff21', '2'], ['a', '3']]), '{"a":["3"],"\uff21":["2"],"😀":["1"]}');
     assert.equal(flaskJson({ '😀': 1, '\uff21': 2 }), '{"\\uff21":2,"\\ud83d\\ude00":1}\n');
   });
+});
+
+describe('hasInexactNumber: when a body needs the lossless parse', () => {
+  const cases: [string, boolean][] = [
+    ['{"item":"fedora.updates-everything-boot-iso","type":"koji_build"}', false],
+    ['{"a":true,"b":false,"c":null,"d":[1,-2,0]}', false],
+    ['{"a":123456789012345}', false],
+    ['{"1.5":3,"e":"1.0"}', false],
+    ['{"a":"\\"1.0","b":"\\\\"}', false],
+    ['{"a":1.0}', true],
+    ['[-0.5]', true],
+    ['{"a":1e5}', true],
+    ['{"a":2E-3}', true],
+    ['{"a":1234567890123456}', true],
+    ['{"a":"\\\\","b":2.5}', true],
+  ];
+  for (const [text, want] of cases) {
+    it(`${text}: ${want}`, () => assert.equal(hasInexactNumber(text), want));
+  }
 });
