@@ -97,6 +97,18 @@ for (const kind of STORE_KINDS) {
       }
     }
 
+    it(`POST /api/v2.0/results: a known testcase's result (one statement on PostgreSQL) with a value too large to index: ${kind === 'postgres' ? 'a 400 naming it, nothing written' : 'stored'}`, async (t) => {
+      if (!app) return t.skip('PostgreSQL unavailable');
+      assert.equal((await post(app, '/api/v2.0/results', { testcase: 'known.tc', outcome: 'PASSED', data: { item: 'x' } })).status, 201);
+      const before = await rowCounts(app);
+      const r = await post(app, '/api/v2.0/results', { testcase: 'known.tc', outcome: 'PASSED', data: { item: 'x', big: long(20000) } });
+      if (kind === 'sqlite') return assert.equal(r.status, 201, r.text);
+      assert.equal(r.status, 400, r.text);
+      assert.deepEqual(r.json.validation_error.map((e: { loc: unknown }) => e.loc), [['data', 'big']]);
+      assert.equal(r.json.validation_error[0].msg, `Value error, a data key and value together are ${INDEX_LIMIT}`);
+      assert.deepEqual(await rowCounts(app), before);
+    });
+
     for (const [url, status, message] of [
       ['/api/v2.0/results?item=a%00b', 400, "Query parameter 'item' must not contain NUL characters"],
       ['/api/v2.0/results?item:like=a%00*', 400, "Query parameter 'item:like' must not contain NUL characters"],
