@@ -6,6 +6,14 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../bin/resultsdb.mjs', import.meta.url));
 
+/**
+ * The server's Node flags, as `npm start` and the `resultsdb` command (its shebang) run it: a larger
+ * young generation (64 MB semi-spaces; V8's default is 16), where a request's short-lived strings die
+ * between scavenges instead of being copied (A/B, 6 rounds: `_distinct_on` +6 to +35 %, server CPU a
+ * request 10-20 % lower; 32 MB measured no better than the default).
+ */
+export const SERVE_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 export function migrate(url: string): void {
   // Its stdout goes to our stderr: our stdout carries only the JSON report.
   const r = spawnSync(process.execPath, [BIN, 'migrate', '--database', url], { stdio: ['ignore', 2, 2] });
@@ -51,7 +59,7 @@ export class Server {
     if (opts.policiesDir) args.push('--policies', opts.policiesDir);
     // Own process group: Ctrl-C reaches only the bench, which then stops the server in order,
     // and a last-resort SIGKILL can take the worker processes along.
-    const proc = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', fd, fd], detached: true });
+    const proc = spawn(process.execPath, [...SERVE_NODE_FLAGS, BIN, ...args], { stdio: ['ignore', fd, fd], detached: true });
     closeSync(fd);
     return new Server(proc, `http://127.0.0.1:${opts.port}`, opts.logPath);
   }
