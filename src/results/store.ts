@@ -637,6 +637,7 @@ async function insertAlone(store: Store, input: NewResult, testcaseId: number, d
     pairs.map((_, seq) => seq), pairs.map(([key]) => key), pairs.map(([, value]) => value),
   ];
   const [row] = await runShape(store, 'insertAlone', values, () => {
+    // Slots stand in for values of any column type, and Kysely cannot type an INSERT … SELECT from a raw table: `any`.
     const [tc, time, outcome, note, refUrl, text, seqs, keys, vals] = slotsFor(values) as any[];
     return store.db
       .with('r', (db) => db.insertInto('result')
