@@ -53,7 +53,7 @@ export async function storeLimit(url: string, connections: number, durationS: nu
           const t0 = performance.now();
           let tcId = testcaseIds.get(s.testcase);
           if (tcId === undefined) {
-            // Once per testcase and connection, as the server learns a testcase's id once.
+            // Once per testcase (shared by the connections), as the server learns a testcase's id once.
             await c.query({ ...Q.tc, values: [s.testcase] });
             tcId = (await c.query({ ...Q.tcId, values: [s.testcase] })).rows[0].id as number;
             testcaseIds.set(s.testcase, tcId);
