@@ -1,7 +1,7 @@
 // The only place that knows how the bench writes the seeded data set into the schema: when the
 // schema gains tables (e.g. a "latest" projection), adapt this file alone.
 import pg from 'pg';
-import { dataJson } from '../src/results/serialize.ts';
+import { dataJson, membersJson } from '../src/results/serialize.ts';
 import {
   DATA_KEYS,
   POLICY_TESTCASES,
@@ -57,7 +57,7 @@ export async function seed(url: string, n: number, shape: Shape, log: (msg: stri
     const pending: Promise<unknown>[] = clients.map(() => Promise.resolve());
     for (let start = 1, b = 0; start <= n; start += BATCH, b = (b + 1) % WRITERS) {
       const end = Math.min(n, start + BATCH - 1);
-      const res = { id: [] as number[], tc: [] as number[], t: [] as number[], outcome: [] as string[], ref: [] as string[], data: [] as string[] };
+      const res = { id: [] as number[], tc: [] as number[], t: [] as number[], outcome: [] as string[], ref: [] as string[], data: [] as string[], members: [] as string[] };
       const data = { id: [] as number[], seq: [] as number[], key: [] as string[], value: [] as string[], t: [] as number[], tc: [] as number[] };
       for (let id = start; id <= end; id++) {
         const item = shape.pickItem(r);
@@ -71,6 +71,7 @@ export async function seed(url: string, n: number, shape: Shape, log: (msg: stri
         res.outcome.push(s.outcome);
         res.ref.push(s.ref_url);
         res.data.push(dataJson(DATA_KEYS.map((k, i) => [k, s.values[i]!])));
+        res.members.push(membersJson({ note: null, outcome: s.outcome, ref_url: s.ref_url, submit_time: t }));
         s.values.forEach((v, seq) => {
           data.id.push(id);
           data.seq.push(seq);
@@ -85,9 +86,9 @@ export async function seed(url: string, n: number, shape: Shape, log: (msg: stri
       const c = clients[b]!;
       pending[b] = (async () => {
         await c.query(
-          `INSERT INTO result (id, testcase_id, submit_time, outcome, ref_url, data_json, groups_json)
-           SELECT *, '[]' FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[])`,
-          [res.id, res.tc, res.t, res.outcome, res.ref, res.data],
+          `INSERT INTO result (id, testcase_id, submit_time, outcome, ref_url, data_json, members_json, groups_json)
+           SELECT *, '[]' FROM unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[])`,
+          [res.id, res.tc, res.t, res.outcome, res.ref, res.data, res.members],
         );
         await c.query(
           `INSERT INTO result_data (result_id, seq, key, value, submit_time, testcase_id)

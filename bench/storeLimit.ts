@@ -1,7 +1,7 @@
 // What PostgreSQL alone sustains for one-result-per-transaction inserts from this process: the
 // ceiling that POST /results can approach but not pass, since the server does this work and more.
 import pg from 'pg';
-import { dataJson } from '../src/results/serialize.ts';
+import { dataJson, membersJson } from '../src/results/serialize.ts';
 import { DATA_KEYS, prng, syntheticResult } from './data.ts';
 
 export interface Stats {
@@ -19,12 +19,12 @@ const Q = {
   result: {
     name: 'sl_result',
     text: `WITH r AS (
-      INSERT INTO result (testcase_id, submit_time, outcome, ref_url, data_json, groups_json)
-      VALUES ($1, $2, $3, $4, $5, '[]') RETURNING id, submit_time, testcase_id
+      INSERT INTO result (testcase_id, submit_time, outcome, ref_url, data_json, groups_json, members_json)
+      VALUES ($1, $2, $3, $4, $5, '[]', $6) RETURNING id, submit_time, testcase_id
     )
     INSERT INTO result_data (result_id, seq, key, value, submit_time, testcase_id)
     SELECT r.id, v.seq, v.key, v.value, r.submit_time, r.testcase_id
-    FROM r, unnest($6::int[], $7::text[], $8::text[]) AS v(seq, key, value)`,
+    FROM r, unnest($7::int[], $8::text[], $9::text[]) AS v(seq, key, value)`,
   },
 };
 const SEQS = DATA_KEYS.map((_, i) => i);
@@ -59,7 +59,9 @@ export async function storeLimit(url: string, connections: number, durationS: nu
             testcaseIds.set(s.testcase, tcId);
           }
           const data = DATA_KEYS.map((k, i) => [k, s.values[i]!] as [string, string]);
-          await c.query({ ...Q.result, values: [tcId, Date.now() * 1000, s.outcome, s.ref_url, dataJson(data), SEQS, [...DATA_KEYS], s.values] });
+          const fields = { submit_time: Date.now() * 1000, outcome: s.outcome, note: null, ref_url: s.ref_url };
+          const values = [tcId, fields.submit_time, s.outcome, s.ref_url, dataJson(data), membersJson(fields), SEQS, [...DATA_KEYS], s.values];
+          await c.query({ ...Q.result, values });
           latencies.push(performance.now() - t0);
         }
       }),

@@ -1,7 +1,7 @@
 import { byCodePoint } from '../http/json.ts';
 import { quotePath, quoteQueryValue } from '../http/links.ts';
 import type { Group, Testcase } from './schemas.ts';
-import { TIME_PIECES, timePieces } from './times.ts';
+import { formatTime } from './times.ts';
 
 /** Rows as the store returns them, and their wire forms (ResultsDB v2.0 shapes). */
 export interface TestcaseRow { name: string; ref_url: string | null }
@@ -20,6 +20,8 @@ export interface ResultRow {
   readonly groups: string[];
   /** `groups` as stored (their JSON text): written out as it is. */
   groupsJson?: string;
+  /** note, outcome, ref_url and submit_time in their wire form (membersJson), as stored. */
+  membersJson?: string;
 }
 
 const testcaseHref = (host: string, name: string) => `${host}/api/v2.0/testcases/${quotePath(name)}`;
@@ -122,41 +124,44 @@ export function soleValueJson(text: string, needle: string): string | undefined 
   return text.slice(open, close + 1);
 }
 
-// Module level, not a closure per call: tsx (esbuild's keepNames) names every closure as it is made.
-const noteAndOutcome = (note: string | null, outcome: string) => ',"note":' + q(note) + ',"outcome":' + q(outcome) + ',"ref_url":';
+/**
+ * A result's members from "note" to "submit_time" in their wire form (`,"note":…,"outcome":…,
+ * "ref_url":…,"submit_time":"…"`): nothing in them depends on the host or changes once the result
+ * is written, so the store keeps this text beside the result (result.members_json) and pages write
+ * it out as it is. Its fields are read back by parsing it (parseMembers).
+ */
+export function membersJson(r: Pick<ResultRow, 'note' | 'outcome' | 'ref_url' | 'submit_time'>): string {
+  return ',"note":' + q(r.note) + ',"outcome":' + q(r.outcome) + ',"ref_url":' + q(r.ref_url) + ',"submit_time":"' + formatTime(r.submit_time) + '"';
+}
+
+/** The fields of a membersJson text. */
+export function parseMembers(text: string): { note: string | null; outcome: string; ref_url: string | null } {
+  return JSON.parse('{' + text.slice(1) + '}') as { note: string | null; outcome: string; ref_url: string | null };
+}
 
 /** How many strings ResultWriter writes a result in. */
-const PIECES = 12 + TIME_PIECES;
+const PIECES = 10;
 
 /**
- * Writes results' JSON. The parts that depend on the host, the testcase or the outcome only are made
- * once per page: a page repeats a few of each.
+ * Writes results' JSON. The parts that depend on the host or the testcase only are made once per
+ * page: a page repeats a few of each.
  */
 class ResultWriter {
   private readonly hrefStart: string;
   private readonly testcases = new Map<string, { ref_url: string | null; tail: string }>();
-  /** `,"note":…,"outcome":…,"ref_url":` by outcome, for results without a note (the usual case). */
-  private readonly noteless = new Map<string, string>();
 
   constructor(private readonly host: string) {
     const href = q(`${host}/api/v2.0/results/`);
     this.hrefStart = ',"href":' + href.slice(0, -1);
   }
 
-  /** `"` closing the submit time, then `,"testcase":{…}}`: the result's closing member. */
+  /** `,"testcase":{…}}`: the result's closing member. */
   private testcaseTail(t: TestcaseRow): string {
     const known = this.testcases.get(t.name);
     if (known && known.ref_url === t.ref_url) return known.tail;
-    const tail = '","testcase":{"href":' + q(testcaseHref(this.host, t.name)) + ',"name":' + q(t.name) + ',"ref_url":' + q(t.ref_url) + '}}';
+    const tail = ',"testcase":{"href":' + q(testcaseHref(this.host, t.name)) + ',"name":' + q(t.name) + ',"ref_url":' + q(t.ref_url) + '}}';
     this.testcases.set(t.name, { ref_url: t.ref_url, tail });
     return tail;
-  }
-
-  private noteAndOutcome(r: ResultRow): string {
-    if (r.note !== null) return noteAndOutcome(r.note, r.outcome);
-    let known = this.noteless.get(r.outcome);
-    if (known === undefined) this.noteless.set(r.outcome, (known = noteAndOutcome(null, r.outcome)));
-    return known;
   }
 
   write(r: ResultRow): string {
@@ -176,11 +181,8 @@ class ResultWriter {
     parts[at + 5] = id;
     parts[at + 6] = '","id":';
     parts[at + 7] = id;
-    parts[at + 8] = this.noteAndOutcome(r);
-    parts[at + 9] = q(r.ref_url);
-    parts[at + 10] = ',"submit_time":"';
-    timePieces(r.submit_time, parts, at + 11);
-    parts[at + 11 + TIME_PIECES] = this.testcaseTail(r.testcase);
+    parts[at + 8] = r.membersJson ?? membersJson(r);
+    parts[at + 9] = this.testcaseTail(r.testcase);
   }
 
   /**

@@ -22,13 +22,10 @@ export function formatTime(us: number): string {
 }
 
 /** How many strings timePieces writes. */
-export const TIME_PIECES = 9;
+const TIME_PIECES = 9;
 
-/**
- * formatTime as TIME_PIECES strings from `parts[at]` on, every one of them made ahead (day texts are
- * remembered): pages join them with the rest, and a page of results builds no time text of its own.
- */
-export function timePieces(us: number, parts: string[], at: number): void {
+/** formatTime as TIME_PIECES strings from `parts[at]` on, every one of them made ahead (day texts are remembered). */
+function timePieces(us: number, parts: string[], at: number): void {
   let micro: number;
   let secs: number;
   if (Number.isSafeInteger(us)) {

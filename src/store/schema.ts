@@ -16,6 +16,8 @@ export interface Database {
     data_json: string;
     /** JSON array of group uuids in the order sent. */
     groups_json: string;
+    /** note, outcome, ref_url and submit_time in their wire form (results/serialize.ts membersJson), written out as they are. */
+    members_json: string;
   };
   /** The filter index: one row per distinct (key, value) of a result, with its submit_time and testcase. */
   result_data: { result_id: number; seq: number; key: string; value: string; submit_time: number; testcase_id: number };

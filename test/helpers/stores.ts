@@ -30,12 +30,12 @@ export function postgresAvailable(): Promise<boolean> {
 export type StoreKind = 'sqlite' | 'postgres';
 export const STORE_KINDS: StoreKind[] = ['sqlite', 'postgres'];
 
-/** A migrated, empty store of the given kind, dropped again by `dispose`. */
-export async function freshStore(kind: StoreKind): Promise<{ store: Store; url: string; dispose: () => Promise<void> }> {
+/** A migrated (up to `upTo`, else fully), empty store of the given kind, dropped again by `dispose`. */
+export async function freshStore(kind: StoreKind, upTo?: string): Promise<{ store: Store; url: string; dispose: () => Promise<void> }> {
   if (kind === 'sqlite') {
     const url = 'sqlite::memory:';
     const store = openStore(url);
-    await migrate(store);
+    await migrate(store, upTo);
     return { store, url, dispose: () => store.close() };
   }
   const name = `resultsdb_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -47,7 +47,7 @@ export async function freshStore(kind: StoreKind): Promise<{ store: Store; url: 
   u.pathname = `/${name}`;
   const url = u.toString();
   const store = openStore(url, { poolSize: 4 });
-  await migrate(store);
+  await migrate(store, upTo);
   return {
     store,
     url,

@@ -2,6 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { STORE_KINDS, testApp, postgresAvailable, type TestApp } from '../helpers/stores.ts';
+import { membersJson } from '../../src/results/serialize.ts';
 import { assertValidation, get, getOk, HOST, ids, postResult, V2 } from '../helpers/http.ts';
 
 const R = `${V2}/results`;
@@ -188,7 +189,10 @@ for (const kind of STORE_KINDS) {
       app = await testApp(kind);
       // Written straight into the store: 1001 POSTs would only slow the suite down.
       const { id } = await app.store.db.insertInto('testcase').values({ name: 'bulk', ref_url: null }).returning('id').executeTakeFirstOrThrow();
-      const rows = Array.from({ length: 1001 }, (_, i) => ({ testcase_id: Number(id), submit_time: 1_600_000_000_000_000 + i * 1000, outcome: 'PASSED', note: null, ref_url: null, data_json: '{}', groups_json: '[]' }));
+      const rows = Array.from({ length: 1001 }, (_, i) => {
+        const r = { submit_time: 1_600_000_000_000_000 + i * 1000, outcome: 'PASSED', note: null, ref_url: null };
+        return { ...r, testcase_id: Number(id), data_json: '{}', groups_json: '[]', members_json: membersJson(r) };
+      });
       for (let i = 0; i < rows.length; i += 250) await app.store.db.insertInto('result').values(rows.slice(i, i + 250)).execute();
     });
     after(() => app?.dispose());

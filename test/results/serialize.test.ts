@@ -4,7 +4,7 @@ import Ajv from 'ajv';
 import { flaskBody, flaskJson, objectText } from '../../src/http/json.ts';
 import { quotePath } from '../../src/http/links.ts';
 import { Result } from '../../src/results/schemas.ts';
-import { resultJson, resultsJson, resultsListJson, type ResultRow } from '../../src/results/serialize.ts';
+import { membersJson, parseMembers, resultJson, resultsJson, resultsListJson, type ResultRow } from '../../src/results/serialize.ts';
 import { formatTime } from '../../src/results/times.ts';
 import { seededRandom } from '../helpers/random.ts';
 
@@ -43,6 +43,19 @@ describe('resultJson', () => {
       const row = randomRow(i);
       assert.equal(flaskBody(resultJson('http://h:1/x', row)), flaskJson(wireObject('http://h:1/x', row)), JSON.stringify(row));
     }
+  });
+  it('writes a stored membersJson text as it is, and parseMembers reads its fields back', () => {
+    for (let i = 0; i < 2000; i++) {
+      const row = randomRow(i);
+      const stored = membersJson(row);
+      assert.equal(resultJson('http://h', { ...row, membersJson: stored }), resultJson('http://h', row));
+      const { note, outcome, ref_url } = parseMembers(stored);
+      assert.deepEqual({ note, outcome, ref_url }, { note: row.note, outcome: row.outcome, ref_url: row.ref_url });
+    }
+    // The text, not the row's fields, is what a page writes out.
+    const row = randomRow(1);
+    const other = membersJson({ ...row, outcome: 'OTHER' });
+    assert.equal(JSON.parse(resultJson('http://h', { ...row, membersJson: other })).outcome, 'OTHER');
   });
   it('a page of them inside an object, as the results API sends it', () => {
     const rows = Array.from({ length: 5 }, (_, i) => randomRow(i));

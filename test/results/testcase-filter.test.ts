@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { membersJson } from '../../src/results/serialize.ts';
 import { postgresAvailable, STORE_KINDS, testApp, type TestApp } from '../helpers/stores.ts';
 
 // Exact testcase names are resolved to ids (remembered once found) before the results are read.
@@ -39,8 +40,9 @@ for (const kind of STORE_KINDS) {
       // Written around this process's application, as another server process would.
       const db = app.store.db;
       const tc = await db.insertInto('testcase').values({ name: 'later.tc', ref_url: null }).returning('id').executeTakeFirstOrThrow();
+      const fields = { submit_time: 1_700_000_100_000_000, outcome: 'PASSED', note: null, ref_url: null };
       const r = await db.insertInto('result')
-        .values({ testcase_id: tc.id, submit_time: 1_700_000_100_000_000, outcome: 'PASSED', note: null, ref_url: null, data_json: '{}', groups_json: '[]' })
+        .values({ ...fields, testcase_id: tc.id, data_json: '{}', groups_json: '[]', members_json: membersJson(fields) })
         .returning('id').executeTakeFirstOrThrow();
       const page = await get('/api/v2.0/results?testcases=later.tc');
       assert.deepEqual(page.data.map((x: { id: number }) => x.id), [Number(r.id)]);

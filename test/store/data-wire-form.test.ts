@@ -59,6 +59,7 @@ for (const kind of STORE_KINDS) {
         // Rows already in the new form (every tenth) stay as they are.
         data_json: i % 10 ? JSON.stringify(old(i)) : dataJson([['item', `new-${i}`]]),
         groups_json: '[]',
+        members_json: '',
       }));
       for (let i = 0; i < rows.length; i += 500) await db.insertInto('result').values(rows.slice(i, i + 500)).execute();
       await up(db);
