@@ -66,30 +66,32 @@ function compare(a: Candidate, b: Candidate, breakTies: boolean): number {
 }
 
 /**
- * The result's group: one key per combination of its values of `keys` (each value JSON-quoted, so
- * keys are unambiguous); a plain string in the usual case of at most one value per key.
+ * The result's group: one key per combination of its values of `keys`, each value JSON-quoted and
+ * followed by a comma, then the testcase name as it is (the quoted values before it read unambiguously
+ * from the left, so the name needs no quoting); a plain string in the usual case of at most one value
+ * per key.
  */
 function groupKeys(r: Candidate, keys: readonly string[], needles: readonly string[]): string | string[] {
-  const testcase = JSON.stringify(r.testcase.name);
+  const testcase = r.testcase.name;
   if (!keys.length) return testcase;
-  const fromText = r.dataJson === undefined ? undefined : keyFromText(testcase, r.dataJson, needles);
-  if (fromText !== undefined) return fromText;
+  const fromText = r.dataJson === undefined ? undefined : keyFromText(r.dataJson, needles);
+  if (fromText !== undefined) return fromText + testcase;
   const data = r.data;
   // The usual case, one value per key, builds one string; several values fan out into combinations.
-  let one: string | undefined = testcase;
+  let one: string | undefined = '';
   let combos: string[] = [];
   for (const k of keys) {
     const values = valuesOf(data, k);
     if (one !== undefined && values.length <= 1) {
-      one += values.length ? ',' + JSON.stringify(values[0]) : ',null';
+      one += values.length ? JSON.stringify(values[0]) + ',' : 'null,';
       continue;
     }
     if (one !== undefined) combos = [one];
     one = undefined;
-    const parts = values.length ? values.map((v) => JSON.stringify(v)) : ['null'];
-    combos = combos.flatMap((c) => parts.map((p) => `${c},${p}`));
+    const parts = values.length ? values.map((v) => JSON.stringify(v) + ',') : ['null,'];
+    combos = combos.flatMap((c) => parts.map((p) => c + p));
   }
-  return one ?? combos;
+  return one !== undefined ? one + testcase : combos.map((c) => c + testcase);
 }
 
 /** The distinct values of `key` in `data`, in order. */
@@ -100,17 +102,17 @@ function valuesOf(data: readonly (readonly [string, string])[], key: string): st
 }
 
 /**
- * groupKeys' single string read straight from a stored data text (dataJson's form), without building
+ * groupKeys' values part read straight from a stored data text (dataJson's form), without building
  * its pairs (see soleValueJson). Undefined (groupKeys then reads the pairs) when a key has several
  * values or the text has escapes.
  */
-function keyFromText(testcase: string, text: string, needles: readonly string[]): string | undefined {
+function keyFromText(text: string, needles: readonly string[]): string | undefined {
   if (text.includes('\\')) return undefined;
-  let out = testcase;
+  let out = '';
   for (const needle of needles) {
     const value = soleValueJson(text, needle);
     if (value === undefined) return undefined;
-    out += ',' + value;
+    out += value + ',';
   }
   return out;
 }

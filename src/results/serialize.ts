@@ -142,17 +142,32 @@ export function parseMembers(text: string): { note: string | null; outcome: stri
 /** How many strings ResultWriter writes a result in. */
 const PIECES = 10;
 
+type TestcaseTails = Map<string, { ref_url: string | null; tail: string }>;
+
 /**
- * Writes results' JSON. The parts that depend on the host or the testcase only are made once per
- * page: a page repeats a few of each.
+ * `,"testcase":{…}}` texts by host, then testcase name: a page of an item's results names a testcase
+ * per result, and the next page the same ones again. The host comes from request headers, so the
+ * whole is dropped when it grows past TAILS_KEPT entries.
  */
+const tailsByHost = new Map<string, TestcaseTails>();
+let tailsKept = 0;
+const TAILS_KEPT = 20_000;
+
+function tailsOf(host: string): TestcaseTails {
+  let tails = tailsByHost.get(host);
+  if (!tails) tailsByHost.set(host, (tails = new Map()));
+  return tails;
+}
+
+/** Writes results' JSON; the parts that depend on the host or the testcase only are made once. */
 class ResultWriter {
   private readonly hrefStart: string;
-  private readonly testcases = new Map<string, { ref_url: string | null; tail: string }>();
+  private readonly testcases: TestcaseTails;
 
   constructor(private readonly host: string) {
     const href = q(`${host}/api/v2.0/results/`);
     this.hrefStart = ',"href":' + href.slice(0, -1);
+    this.testcases = tailsOf(host);
   }
 
   /** `,"testcase":{…}}`: the result's closing member. */
@@ -160,6 +175,10 @@ class ResultWriter {
     const known = this.testcases.get(t.name);
     if (known && known.ref_url === t.ref_url) return known.tail;
     const tail = ',"testcase":{"href":' + q(testcaseHref(this.host, t.name)) + ',"name":' + q(t.name) + ',"ref_url":' + q(t.ref_url) + '}}';
+    if (++tailsKept > TAILS_KEPT) {
+      tailsByHost.clear(); // a page under way keeps filling its own map, now dropped
+      tailsKept = 1;
+    }
     this.testcases.set(t.name, { ref_url: t.ref_url, tail });
     return tail;
   }

@@ -57,6 +57,21 @@ describe('resultJson', () => {
     const other = membersJson({ ...row, outcome: 'OTHER' });
     assert.equal(JSON.parse(resultJson('http://h', { ...row, membersJson: other })).outcome, 'OTHER');
   });
+  it('testcase members remembered across pages follow the host and the testcase\'s current ref_url', () => {
+    const row = randomRow(3);
+    const tc = (host: string, r: ResultRow) => JSON.parse(resultJson(host, r)).testcase;
+    const want = (host: string, r: ResultRow) => wireObject(host, r).testcase;
+    for (const host of ['http://a', 'http://b', 'http://a']) assert.deepEqual(tc(host, row), want(host, row));
+    const moved = { ...row, testcase: { ...row.testcase, ref_url: 'http://new' } };
+    assert.deepEqual(tc('http://a', moved), want('http://a', moved));
+    // Past the number kept, everything is dropped and made again.
+    for (let i = 0; i < 25_000; i++) {
+      const r = { ...row, testcase: { name: `t${i}`, ref_url: null } };
+      if (i % 5000 === 0) assert.deepEqual(tc(`http://h${i % 3}`, r), want(`http://h${i % 3}`, r));
+      else resultJson(`http://h${i % 3}`, r);
+    }
+    assert.deepEqual(tc('http://a', moved), want('http://a', moved));
+  });
   it('a page of them inside an object, as the results API sends it', () => {
     const rows = Array.from({ length: 5 }, (_, i) => randomRow(i));
     const text = objectText({ prev: 'null', next: JSON.stringify('http://h/n?page=1'), data: resultsJson('http://h', rows) });
