@@ -134,6 +134,20 @@ export function membersJson(r: Pick<ResultRow, 'note' | 'outcome' | 'ref_url' | 
   return ',"note":' + q(r.note) + ',"outcome":' + q(r.outcome) + ',"ref_url":' + q(r.ref_url) + ',"submit_time":"' + formatTime(r.submit_time) + '"';
 }
 
+const OUTCOME_NEEDLE = ',"outcome":"';
+
+/**
+ * The outcome of a membersJson text, cut out without parsing the rest (decisions read only this).
+ * A JSON string has every `"` of its own escaped, so `,"outcome":"` is only ever the member itself;
+ * an outcome with an escape of its own is parsed.
+ */
+export function outcomeOfMembers(text: string): string {
+  const start = text.indexOf(OUTCOME_NEEDLE) + OUTCOME_NEEDLE.length;
+  const end = text.indexOf('"', start);
+  const outcome = text.slice(start, end);
+  return start < OUTCOME_NEEDLE.length || outcome.includes('\\') ? parseMembers(text).outcome : outcome;
+}
+
 /** The fields of a membersJson text. */
 export function parseMembers(text: string): { note: string | null; outcome: string; ref_url: string | null } {
   return JSON.parse('{' + text.slice(1) + '}') as { note: string | null; outcome: string; ref_url: string | null };

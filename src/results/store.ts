@@ -5,7 +5,7 @@ import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
 import { runShape, slotsFor, valueSlots } from '../store/statements.ts';
 import { hasAnyFilter, type ResultFilters } from './filters.ts';
 import { pickLatest } from './latest.ts';
-import { dataJson, membersJson, pairsOf, parseMembers, type GroupRow, type ResultRow, type TestcaseRow } from './serialize.ts';
+import { dataJson, membersJson, outcomeOfMembers, pairsOf, parseMembers, type GroupRow, type ResultRow, type TestcaseRow } from './serialize.ts';
 
 type DB = Database & { r: Database['result'] };
 type ResultQuery<O> = SelectQueryBuilder<DB, 'r', O>;
@@ -188,6 +188,7 @@ class StoredResult implements ResultRow {
   #data?: [string, string][];
   #groups?: string[];
   #members?: ReturnType<typeof parseMembers>;
+  #outcome?: string;
 
   constructor(r: RawRow) {
     this.id = Number(r.id);
@@ -199,7 +200,7 @@ class StoredResult implements ResultRow {
   }
 
   get outcome(): string {
-    return (this.#members ??= parseMembers(this.membersJson)).outcome;
+    return (this.#outcome ??= outcomeOfMembers(this.membersJson));
   }
 
   get note(): string | null {

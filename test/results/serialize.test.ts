@@ -4,7 +4,7 @@ import Ajv from 'ajv';
 import { flaskBody, flaskJson, objectText } from '../../src/http/json.ts';
 import { quotePath } from '../../src/http/links.ts';
 import { Result } from '../../src/results/schemas.ts';
-import { membersJson, parseMembers, resultJson, resultsJson, resultsListJson, type ResultRow } from '../../src/results/serialize.ts';
+import { membersJson, outcomeOfMembers, parseMembers, resultJson, resultsJson, resultsListJson, type ResultRow } from '../../src/results/serialize.ts';
 import { formatTime } from '../../src/results/times.ts';
 import { seededRandom } from '../helpers/random.ts';
 
@@ -51,6 +51,13 @@ describe('resultJson', () => {
       assert.equal(resultJson('http://h', { ...row, membersJson: stored }), resultJson('http://h', row));
       const { note, outcome, ref_url } = parseMembers(stored);
       assert.deepEqual({ note, outcome, ref_url }, { note: row.note, outcome: row.outcome, ref_url: row.ref_url });
+      assert.equal(outcomeOfMembers(stored), row.outcome);
+    }
+    // Outcomes are configured names; one needing escapes, and notes and URLs imitating the member, still read right.
+    for (const outcome of ['A"B', 'C\\D', 'É', ',"outcome":"X']) {
+      for (const note of [null, ',"outcome":"FAKE"', '","outcome":"FAKE']) {
+        assert.equal(outcomeOfMembers(membersJson({ note, outcome, ref_url: note, submit_time: 0 })), outcome);
+      }
     }
     // The text, not the row's fields, is what a page writes out.
     const row = randomRow(1);
