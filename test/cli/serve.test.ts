@@ -54,6 +54,17 @@ describe('resultsdb serve', () => {
     assert.equal(await again.stop(), 0);
   });
 
+  it('a quiet server\'s request log lines show within a second, though logs are written in 4 kB blocks', async () => {
+    const srv = await startServer(['--database', `sqlite:${join(tmp, 'q.sqlite')}`]);
+    const id = 'quiet-request-1';
+    assert.equal((await fetch(`${srv.url}/api/v2.0/results`, { headers: { 'x-request-id': id } })).status, 200);
+    const logged = () => srv.log().split('\n').some((l) => l.includes(`"reqId":"${id}"`) && l.includes('"msg":"request"'));
+    const deadline = Date.now() + 3000;
+    while (!logged() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(logged(), srv.log());
+    assert.equal(await srv.stop(), 0);
+  });
+
   it('--workers 2 serves every request from two processes, and /metrics aggregates them', async () => {
     const srv = await startServer(['--database', `sqlite:${join(tmp, 'w.sqlite')}`, '--workers', '2']);
     const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) => post(srv.url, { testcase: `w${i % 5}`, outcome: "PASSED" }).then((r) => r.status)));
