@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database } from './schema.ts';
 import { PLAN_EACH_TIME_MARK, postgresDialect, sqliteDialect, type StoreDialect } from './dialect.ts';
 import { Pipelines, type PipelinedConnection } from './pipeline.ts';
+import { objectRows } from './rows.ts';
 
 export interface Store {
   db: Kysely<Database>;
@@ -146,8 +147,9 @@ function preparedStatements(pool: pg.Pool, pipelines: Pipelines | undefined): Po
         if (typeof text !== 'string') return (own ??= await pool.connect()).query(text as never);
         if (needsOwn(text)) shared = undefined;
         else if (!own && !shared) shared = pipelines?.pick();
-        const q = { name: nameOf(text), text, values: values as unknown[] };
-        return shared ? shared.query(q) : (own ??= await pool.connect()).query(q);
+        // Array rows, made objects by store/rows.ts: pg's own object rows slow down as statement shapes add up.
+        const q = { name: nameOf(text), text, values: values as unknown[], rowMode: 'array' as const };
+        return objectRows(shared ? await shared.query(q) : await (own ??= await pool.connect()).query(q));
       };
       return { query, release: () => own?.release() } as unknown as PostgresPoolClient;
     },

@@ -17,7 +17,7 @@ import pg from 'pg';
 const CLOGGED_MS = 10;
 const RECONNECT_MS = 1000;
 
-type Query = { name?: string; text: string; values?: unknown[] };
+type Query = { name?: string; text: string; values?: unknown[]; rowMode?: 'array' };
 
 class PipelinedConnection {
   /** Start times of the queries sent and not answered yet, oldest first (answers come in order). */
