@@ -1,4 +1,4 @@
-import { dataKeyNeedle, soleValueJson } from './serialize.ts';
+import { byCodePoint } from '../http/json.ts';
 
 /**
  * What decides "latest": a result's id, time, testcase name and, for distinct keys, its data: the
@@ -24,7 +24,7 @@ export function pickLatest<R extends Candidate>(rows: readonly R[], distinctOn: 
   // Without distinct keys, results sharing the newest time all stay: the others than `best`'s, per group.
   let tied: Map<string, R[]> | undefined;
   let fannedOut = false;
-  const needles = distinctOn.map(dataKeyNeedle);
+  const needles = textReading(distinctOn);
   const consider = (key: string, r: R) => {
     const cur = best.get(key);
     const order = cur ? compare(r, cur, distinctOn.length > 0) : -1;
@@ -71,7 +71,7 @@ function compare(a: Candidate, b: Candidate, breakTies: boolean): number {
  * from the left, so the name needs no quoting); a plain string in the usual case of at most one value
  * per key.
  */
-function groupKeys(r: Candidate, keys: readonly string[], needles: readonly string[]): string | string[] {
+function groupKeys(r: Candidate, keys: readonly string[], needles: TextReading): string | string[] {
   const testcase = r.testcase.name;
   if (!keys.length) return testcase;
   const fromText = r.dataJson === undefined ? undefined : keyFromText(r.dataJson, needles);
@@ -102,17 +102,70 @@ function valuesOf(data: readonly (readonly [string, string])[], key: string): st
 }
 
 /**
+ * How keyFromText finds the distinct keys in a stored data text: their needles (dataKeyNeedle) in the
+ * text's own key order (code points), each with its place in `distinctOn`. Distinct keys, so each is
+ * searched for after the one before it, and a text is read once instead of once per key.
+ */
+interface TextReading {
+  needles: string[];
+  /** Where the value of the i-th needle goes in the group key. */
+  slots: number[];
+  /** The needles' order is distinctOn's. */
+  inOrder: boolean;
+  /** No key repeats: each needle can be searched for after the one before. */
+  onward: boolean;
+}
+
+function textReading(distinctOn: readonly string[]): TextReading {
+  const slots = distinctOn.map((_, i) => i).sort((a, b) => byCodePoint(distinctOn[a]!, distinctOn[b]!));
+  return {
+    needles: slots.map((i) => dataKeyNeedle(distinctOn[i]!)),
+    slots,
+    inOrder: slots.every((slot, i) => slot === i),
+    onward: new Set(distinctOn).size === distinctOn.length,
+  };
+}
+
+/**
  * groupKeys' values part read straight from a stored data text (dataJson's form), without building
  * its pairs (see soleValueJson). Undefined (groupKeys then reads the pairs) when a key has several
  * values or the text has escapes.
  */
-function keyFromText(text: string, needles: readonly string[]): string | undefined {
+function keyFromText(text: string, reading: TextReading): string | undefined {
   if (text.includes('\\')) return undefined;
+  const { needles, slots, inOrder, onward } = reading;
+  const values: string[] | undefined = inOrder ? undefined : new Array(needles.length);
   let out = '';
-  for (const needle of needles) {
-    const value = soleValueJson(text, needle);
-    if (value === undefined) return undefined;
-    out += value + ',';
+  let from = 0;
+  for (let i = 0; i < needles.length; i++) {
+    const found = soleValueJson(text, needles[i]!, onward ? from : 0);
+    if (found === undefined) return undefined;
+    if (onward && found !== 'null') from = valueEnd;
+    if (values) values[slots[i]!] = found;
+    else out += found + ',';
   }
-  return out;
+  return values ? values.join(',') + ',' : out;
+}
+
+/** What finds `key` in a dataJson text without a backslash (soleValueJson). */
+const dataKeyNeedle = (key: string): string => `"${key}":["`;
+
+/** Where the last value soleValueJson found ends (just past its list's `]`). */
+let valueEnd = 0;
+
+/**
+ * Reads one key of a dataJson text that has no backslash, hence no escapes: every `"` delimits a
+ * string, so the key's needle (dataKeyNeedle) can only be found at that key, and a quoted value as it
+ * stands is its JSON.stringify. The key's value so quoted when it has exactly one, `null` when the key
+ * is absent (at or after `from`), undefined when it has several. Sets valueEnd when found.
+ */
+function soleValueJson(text: string, needle: string, from: number): string | undefined {
+  const at = text.indexOf(needle, from);
+  if (at < 0) return 'null';
+  const open = at + needle.length - 1; // the value's opening quote
+  const close = text.indexOf('"', open + 1);
+  // `"]` ends the list after one value; `",` means more values of this key.
+  if (close < 0 || text.charCodeAt(close + 1) !== 93 /* ] */) return undefined;
+  valueEnd = close + 2;
+  return text.slice(open, close + 1);
 }

@@ -105,25 +105,6 @@ function unescapedPairs(text: string): [string, string][] | undefined {
   }
 }
 
-/** What finds `key` in a dataJson text without a backslash (soleValueJson). */
-export const dataKeyNeedle = (key: string): string => `"${key}":["`;
-
-/**
- * Reads one key of a dataJson text that has no backslash, hence no escapes: every `"` delimits a
- * string, so the key's needle (dataKeyNeedle) can only be found at that key, and a quoted value as it
- * stands is its JSON.stringify. The key's value so quoted when it has exactly one, `null` when the key
- * is absent, undefined when it has several.
- */
-export function soleValueJson(text: string, needle: string): string | undefined {
-  const at = text.indexOf(needle);
-  if (at < 0) return 'null';
-  const open = at + needle.length - 1; // the value's opening quote
-  const close = text.indexOf('"', open + 1);
-  // `"]` ends the list after one value; `",` means more values of this key.
-  if (close < 0 || text.charCodeAt(close + 1) !== 93 /* ] */) return undefined;
-  return text.slice(open, close + 1);
-}
-
 /**
  * A result's members from "note" to "submit_time" in their wire form (`,"note":…,"outcome":…,
  * "ref_url":…,"submit_time":"…"`): nothing in them depends on the host or changes once the result

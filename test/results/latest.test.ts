@@ -34,15 +34,19 @@ describe('pickLatest', () => {
     // Values and key names that look like the text's own syntax, so a needle found in the wrong place shows.
     const alphabet = ['a', 'b', 'x', '"', '\\', ',', ':', '[', ']', '"arch":["', '":["', '"]', 'é', '\n', '😀'];
     const word = () => Array.from({ length: rnd(3) }, () => alphabet[rnd(alphabet.length)]).join('');
-    const keys = ['arch', 'scenario', 'a"b', '":["', 'k\\'];
+    // Keys that are prefixes of others, and keys whose texts need escapes.
+    const keys = ['arch', 'scenario', 'arch2', 'ar', 'a"b', '":["', 'k\\'];
+    const escaped = (k: string) => /["\\]/.test(k);
     let fast = 0;
-    for (let round = 0; round < 400; round++) {
-      const distinctOn = keys.filter(() => rnd(2));
+    for (let round = 0; round < 800; round++) {
+      // Any order (the text's keys are sorted), and now and then a key twice.
+      const distinctOn = keys.filter(() => rnd(2)).sort(() => rnd(3) - 1);
+      if (distinctOn.length && !rnd(3)) distinctOn.splice(rnd(distinctOn.length), 0, distinctOn[rnd(distinctOn.length)]!);
       const rows = Array.from({ length: 1 + rnd(12) }, (_, i) => {
         const pairs: [string, string][] = [];
-        for (const [ki, k] of keys.entries()) {
+        for (const k of keys) {
           // The keys that need escapes (their texts take the pairs) now and then only.
-          const n = ki > 1 && rnd(6) ? 0 : rnd(4) === 0 ? 2 : rnd(3) === 0 ? 0 : 1;
+          const n = escaped(k) && rnd(6) ? 0 : rnd(4) === 0 ? 2 : rnd(3) === 0 ? 0 : 1;
           // Plain values most of the time, so many texts have no backslash (the path read from the text).
           for (let j = 0; j < n; j++) pairs.push([k, rnd(2) ? `v${rnd(3)}` : word()]);
         }
