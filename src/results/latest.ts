@@ -24,7 +24,7 @@ export function pickLatest<R extends Candidate>(rows: readonly R[], distinctOn: 
   // Without distinct keys, results sharing the newest time all stay: the others than `best`'s, per group.
   let tied: Map<string, R[]> | undefined;
   let fannedOut = false;
-  const needles = textReading(distinctOn);
+  const reading = textReading(distinctOn);
   const consider = (key: string, r: R) => {
     const cur = best.get(key);
     const order = cur ? compare(r, cur, distinctOn.length > 0) : -1;
@@ -43,7 +43,7 @@ export function pickLatest<R extends Candidate>(rows: readonly R[], distinctOn: 
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
     if (i && newestFirst && compare(r, rows[i - 1]!, true) < 0) newestFirst = false;
-    const keys = groupKeys(r, distinctOn, needles);
+    const keys = groupKeys(r, distinctOn, reading);
     if (typeof keys === 'string') consider(keys, r);
     else {
       fannedOut = true;
@@ -71,10 +71,10 @@ function compare(a: Candidate, b: Candidate, breakTies: boolean): number {
  * from the left, so the name needs no quoting); a plain string in the usual case of at most one value
  * per key.
  */
-function groupKeys(r: Candidate, keys: readonly string[], needles: TextReading): string | string[] {
+function groupKeys(r: Candidate, keys: readonly string[], reading: TextReading): string | string[] {
   const testcase = r.testcase.name;
   if (!keys.length) return testcase;
-  const fromText = r.dataJson === undefined ? undefined : keyFromText(r.dataJson, needles);
+  const fromText = r.dataJson === undefined ? undefined : keyFromText(r.dataJson, reading);
   if (fromText !== undefined) return fromText + testcase;
   const data = r.data;
   // The usual case, one value per key, builds one string; several values fan out into combinations.

@@ -16,16 +16,6 @@ const p = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** Python `datetime.isoformat()` of the naive UTC datetime `us` µs after the epoch. */
 export function formatTime(us: number): string {
-  const parts: string[] = new Array(TIME_PIECES);
-  timePieces(us, parts, 0);
-  return parts.join('');
-}
-
-/** How many strings timePieces writes. */
-const TIME_PIECES = 9;
-
-/** formatTime as TIME_PIECES strings from `parts[at]` on, every one of them made ahead (day texts are remembered). */
-function timePieces(us: number, parts: string[], at: number): void {
   let micro: number;
   let secs: number;
   if (Number.isSafeInteger(us)) {
@@ -38,20 +28,11 @@ function timePieces(us: number, parts: string[], at: number): void {
     secs = Number((b - m) / US_PER_S);
   }
   const sod = ((secs % 86400) + 86400) % 86400;
-  parts[at] = dayText((secs - sod) / 86400);
-  parts[at + 1] = TWO_DIGITS[Math.floor(sod / 3600)]!;
-  parts[at + 2] = ':';
-  parts[at + 3] = TWO_DIGITS[Math.floor(sod / 60) % 60]!;
-  parts[at + 4] = ':';
-  parts[at + 5] = TWO_DIGITS[sod % 60]!;
+  const time = `${dayText((secs - sod) / 86400)}${p(Math.floor(sod / 3600))}:${p(Math.floor(sod / 60) % 60)}:${p(sod % 60)}`;
   // The fraction only when non-zero, as isoformat does.
-  parts[at + 6] = micro === 0 ? '' : '.';
-  parts[at + 7] = micro === 0 ? '' : THREE_DIGITS[Math.floor(micro / 1000)]!;
-  parts[at + 8] = micro === 0 ? '' : THREE_DIGITS[micro % 1000]!;
+  return micro === 0 ? time : `${time}.${p(micro, 6)}`;
 }
 
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => p(i));
-const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => p(i, 3));
 const dayTexts = new Map<number, string>();
 
 /** `YYYY-MM-DDT` of a day counted from the epoch; remembered, as a page's results share a few days. */
