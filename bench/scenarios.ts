@@ -29,6 +29,8 @@ export interface ScenarioStats {
   server_cpu_ms_per_req?: number;
   /** CPU time per request of the PostgreSQL backends of the bench database: the store's share. */
   db_cpu_ms_per_req?: number;
+  /** CPU time per request of the load generator (this process), which shares the machine's cores. */
+  load_cpu_ms_per_req: number;
   /** Status of one request checked by hand before the run, and how many results it returned. */
   sample_status: number;
   sample_results?: number;
@@ -192,7 +194,9 @@ export async function runScenario(
   await cannon(base, sc, connections, 1, opts.signal);
   const cpu0 = opts.cpuMs?.() ?? NaN;
   const db0 = opts.dbCpu?.();
+  const load0 = process.cpuUsage();
   const res = await cannon(base, sc, connections, opts.duration, opts.signal);
+  const load = process.cpuUsage(load0);
   const cpuPerReq = ((opts.cpuMs?.() ?? NaN) - cpu0) / res.requests.total;
   const dbPerReq = db0 ? cpuDeltaMs(db0, opts.dbCpu!()) / res.requests.total : NaN;
   const stats: ScenarioStats = {
@@ -205,11 +209,12 @@ export async function runScenario(
     // undefined fields drop out of the JSON report
     server_cpu_ms_per_req: Number.isFinite(cpuPerReq) ? round(cpuPerReq, 2) : undefined,
     db_cpu_ms_per_req: Number.isFinite(dbPerReq) ? round(dbPerReq, 2) : undefined,
+    load_cpu_ms_per_req: round((load.user + load.system) / 1000 / res.requests.total, 2),
     sample_status: s.status,
     sample_results: s.results,
     sample_requirements: s.requirements,
   };
   if (res.non2xx > 0) opts.log(`WARNING ${sc.name}: ${res.non2xx} non-2xx responses ${JSON.stringify(res.statusCodeStats)}`);
-  opts.log(`${sc.name}: ${stats.rps} req/s, p50 ${stats.p50_ms} ms, p99 ${stats.p99_ms} ms, server CPU ${stats.server_cpu_ms_per_req} ms/req, db CPU ${stats.db_cpu_ms_per_req} ms/req`);
+  opts.log(`${sc.name}: ${stats.rps} req/s, p50 ${stats.p50_ms} ms, p99 ${stats.p99_ms} ms, server CPU ${stats.server_cpu_ms_per_req} ms/req, db CPU ${stats.db_cpu_ms_per_req} ms/req, load generator CPU ${stats.load_cpu_ms_per_req} ms/req`);
   return stats;
 }

@@ -2,6 +2,7 @@
 // schema gains tables (e.g. a "latest" projection), adapt this file alone.
 import pg from 'pg';
 import { dataJson, membersJson } from '../src/results/serialize.ts';
+import { COVERED_KEY, coverable } from '../src/store/itemCover.ts';
 import {
   DATA_KEYS,
   POLICY_TESTCASES,
@@ -58,7 +59,11 @@ export async function seed(url: string, n: number, shape: Shape, log: (msg: stri
     for (let start = 1, b = 0; start <= n; start += BATCH, b = (b + 1) % WRITERS) {
       const end = Math.min(n, start + BATCH - 1);
       const res = { id: [] as number[], tc: [] as number[], t: [] as number[], outcome: [] as string[], ref: [] as string[], data: [] as string[], members: [] as string[] };
-      const data = { id: [] as number[], seq: [] as number[], key: [] as string[], value: [] as string[], t: [] as number[], tc: [] as number[] };
+      const data = {
+        id: [] as number[], seq: [] as number[], key: [] as string[], value: [] as string[], t: [] as number[], tc: [] as number[],
+        // The item cover's copies (src/store/itemCover.ts), as the server writes them.
+        members: [] as (string | null)[], dataJson: [] as (string | null)[], groups: [] as (string | null)[],
+      };
       for (let id = start; id <= end; id++) {
         const item = shape.pickItem(r);
         const s = isGated(item) ? gatedResult(r, item, itemName(item), id, perItem[item]!++) : syntheticResult(r, item, itemName(item), id);
@@ -70,9 +75,14 @@ export async function seed(url: string, n: number, shape: Shape, log: (msg: stri
         res.t.push(t);
         res.outcome.push(s.outcome);
         res.ref.push(s.ref_url);
-        res.data.push(dataJson(DATA_KEYS.map((k, i) => [k, s.values[i]!])));
-        res.members.push(membersJson({ note: null, outcome: s.outcome, ref_url: s.ref_url, submit_time: t }));
+        const texts = [membersJson({ note: null, outcome: s.outcome, ref_url: s.ref_url, submit_time: t }), dataJson(DATA_KEYS.map((k, i) => [k, s.values[i]!])), '[]'] as const;
+        res.data.push(texts[1]);
+        res.members.push(texts[0]);
         s.values.forEach((v, seq) => {
+          const covered = DATA_KEYS[seq] === COVERED_KEY && coverable(v, texts);
+          data.members.push(covered ? texts[0] : null);
+          data.dataJson.push(covered ? texts[1] : null);
+          data.groups.push(covered ? texts[2] : null);
           data.id.push(id);
           data.seq.push(seq);
           data.key.push(DATA_KEYS[seq]!);
@@ -91,9 +101,9 @@ export async function seed(url: string, n: number, shape: Shape, log: (msg: stri
           [res.id, res.tc, res.t, res.outcome, res.ref, res.data, res.members],
         );
         await c.query(
-          `INSERT INTO result_data (result_id, seq, key, value, submit_time, testcase_id)
-           SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::int[])`,
-          [data.id, data.seq, data.key, data.value, data.t, data.tc],
+          `INSERT INTO result_data (result_id, seq, key, value, submit_time, testcase_id, members_json, data_json, groups_json)
+           SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::bigint[], $6::int[], $7::text[], $8::text[], $9::text[])`,
+          [data.id, data.seq, data.key, data.value, data.t, data.tc, data.members, data.dataJson, data.groups],
         );
         log(`seeded ${end}/${n} results`);
       })();

@@ -2,6 +2,7 @@
 // ceiling that POST /results can approach but not pass, since the server does this work and more.
 import pg from 'pg';
 import { dataJson, membersJson } from '../src/results/serialize.ts';
+import { COVERED_KEY, coverable } from '../src/store/itemCover.ts';
 import { DATA_KEYS, prng, syntheticResult } from './data.ts';
 
 export interface Stats {
@@ -20,11 +21,12 @@ const Q = {
     name: 'sl_result',
     text: `WITH r AS (
       INSERT INTO result (testcase_id, submit_time, outcome, ref_url, data_json, groups_json, members_json)
-      VALUES ($1, $2, $3, $4, $5, '[]', $6) RETURNING id, submit_time, testcase_id
+      VALUES ($1, $2, $3, $4, $5, '[]', $6) RETURNING id, submit_time, testcase_id, members_json, data_json, groups_json
     )
-    INSERT INTO result_data (result_id, seq, key, value, submit_time, testcase_id)
-    SELECT r.id, v.seq, v.key, v.value, r.submit_time, r.testcase_id
-    FROM r, unnest($7::int[], $8::text[], $9::text[]) AS v(seq, key, value)`,
+    INSERT INTO result_data (result_id, seq, key, value, submit_time, testcase_id, members_json, data_json, groups_json)
+    SELECT r.id, v.seq, v.key, v.value, r.submit_time, r.testcase_id, CASE WHEN v.covered = 1 THEN r.members_json END,
+      CASE WHEN v.covered = 1 THEN r.data_json END, CASE WHEN v.covered = 1 THEN r.groups_json END
+    FROM r, unnest($7::int[], $8::text[], $9::text[], $10::int[]) AS v(seq, key, value, covered)`,
   },
 };
 const SEQS = DATA_KEYS.map((_, i) => i);
@@ -60,7 +62,9 @@ export async function storeLimit(url: string, connections: number, durationS: nu
           }
           const data = DATA_KEYS.map((k, i) => [k, s.values[i]!] as [string, string]);
           const fields = { submit_time: Date.now() * 1000, outcome: s.outcome, note: null, ref_url: s.ref_url };
-          const values = [tcId, fields.submit_time, s.outcome, s.ref_url, dataJson(data), membersJson(fields), SEQS, [...DATA_KEYS], s.values];
+          const texts = [membersJson(fields), dataJson(data), '[]'] as const;
+          const covered = s.values.map((v, i) => (DATA_KEYS[i] === COVERED_KEY && coverable(v, texts) ? 1 : 0));
+          const values = [tcId, fields.submit_time, s.outcome, s.ref_url, texts[1], texts[0], SEQS, [...DATA_KEYS], s.values, covered];
           await c.query({ ...Q.result, values });
           latencies.push(performance.now() - t0);
         }

@@ -3,6 +3,8 @@ import type { Store } from '../store/connection.ts';
 import type { Database } from '../store/schema.ts';
 import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
 import { runShape, slotsFor, valueSlots } from '../store/statements.ts';
+import { COVERED_KEY, coverable } from '../store/itemCover.ts';
+import { EPOCH_COLUMN, testcaseChanged, testcasesOf } from './testcases.ts';
 import { hasAnyFilter, type ResultFilters } from './filters.ts';
 import { pickLatest } from './latest.ts';
 import { dataJson, membersJson, outcomeOfMembers, pairsOf, parseMembers, type GroupRow, type ResultRow, type TestcaseRow } from './serialize.ts';
@@ -160,16 +162,17 @@ async function narrow(store: Store, f: ResultFilters): Promise<Narrowed> {
 // outcome, note and ref_url come within members_json: fewer columns for pg to parse and pages to
 // write (bench, `_distinct_on` at a fixed 1,500 req/s: server CPU 0.57–0.61 → 0.47–0.56 ms a request;
 // PostgreSQL's own CPU unchanged).
+// The testcase by id, its name and ref_url from results/testcases.ts: no join per result.
 const RESULT_COLUMNS = [
-  'r.id', 'r.submit_time', 'r.members_json', 'r.data_json', 'r.groups_json', 't.name', 't.ref_url as tc_ref_url',
+  'r.id', 'r.submit_time', 'r.members_json', 'r.data_json', 'r.groups_json', 'r.testcase_id', EPOCH_COLUMN,
 ] as const;
 
 type RawRow = {
   id: number;
   submit_time: number;
   members_json: string;
-  name: string;
-  tc_ref_url: string | null;
+  testcase_id: number;
+  tc_epoch: number | string;
   data_json: string;
   groups_json: string;
 };
@@ -191,10 +194,10 @@ class StoredResult implements ResultRow {
   #members?: ReturnType<typeof parseMembers>;
   #outcome?: string;
 
-  constructor(r: RawRow) {
+  constructor(r: RawRow, testcase: TestcaseRow) {
     this.id = Number(r.id);
     this.submit_time = Number(r.submit_time);
-    this.testcase = { name: r.name, ref_url: r.tc_ref_url };
+    this.testcase = testcase;
     this.dataJson = r.data_json;
     this.groupsJson = r.groups_json;
     this.membersJson = r.members_json;
@@ -221,7 +224,13 @@ class StoredResult implements ResultRow {
   }
 }
 
-const toResultRow = (r: RawRow): ResultRow => new StoredResult(r);
+/** Result rows as read (RESULT_COLUMNS), with their testcases. */
+async function resultRows(store: Store, rows: readonly unknown[]): Promise<ResultRow[]> {
+  const raw = rows as readonly RawRow[];
+  if (!raw.length) return [];
+  const testcase = await testcasesOf(store, raw.map((r) => Number(r.testcase_id)), Number(raw[0]!.tc_epoch));
+  return raw.map((r) => new StoredResult(r, testcase(Number(r.testcase_id))));
+}
 
 /**
  * Candidates read whole and filtered in memory: at most this many for one page of /results (beyond,
@@ -239,10 +248,9 @@ async function wholeCandidates(store: Store, rest: ResultFilters, ids: number[],
   const inMemory = rest.data.filter((d) => !d.like);
   const sqlRest = { ...rest, data: rest.data.filter((d) => d.like) };
   const rows = await applyFilters(store.db.selectFrom('result as r'), sqlRest, store.dialect, { outcomes: false, ids, testcaseIds })
-    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
     .select(RESULT_COLUMNS)
     .execute();
-  return rows.map((r) => toResultRow(r as RawRow)).filter((row) => matchesData(row, inMemory));
+  return (await resultRows(store, rows)).filter((row) => matchesData(row, inMemory));
 }
 
 const matchesData = (row: ResultRow, filters: ResultFilters['data']) =>
@@ -253,11 +261,50 @@ function indexedRows(store: Store, since: ResultFilters['since']) {
   const q = store.db
     .selectFrom('result_data as d')
     .innerJoin('result as r', 'r.id', 'd.result_id')
-    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
     .select(RESULT_COLUMNS);
   if (!since) return q;
   const from = q.where('d.submit_time', '>=', since.start);
   return since.end === null ? from : from.where('d.submit_time', '<=', since.end);
+}
+
+/**
+ * RESULT_COLUMNS read from an `item` filter index entry `d` (store/itemCover.ts),
+ * without the result's row. An entry without the texts (they did not fit) has them from its row.
+ */
+const COVERED_COLUMNS = [
+  'd.result_id as id', 'd.submit_time', coveredText('members_json'), coveredText('data_json'), coveredText('groups_json'),
+  'd.testcase_id', EPOCH_COLUMN,
+] as const;
+
+function coveredText(c: 'members_json' | 'data_json' | 'groups_json') {
+  return sql<string>`coalesce(d.${sql.ref(c)}, (select r.${sql.ref(c)} from result as r where r.id = d.result_id))`.as(c);
+}
+
+/**
+ * Whole rows of the results whose `item` is one of `values`, within `since` and of `testcaseIds`, read
+ * from the item cover alone. The key is a literal: PostgreSQL's generic plan can then use the cover's
+ * partial index.
+ */
+function coveredEntries(store: Store, values: readonly string[], since: ResultFilters['since'], testcaseIds: number[] | undefined) {
+  let q = store.db
+    .selectFrom('result_data as d')
+    .select(COVERED_COLUMNS)
+    .where('d.key', '=', sql.lit(COVERED_KEY))
+    .where(store.dialect.inListOpaque(sql.ref('d.value'), values));
+  if (since) q = q.where('d.submit_time', '>=', since.start);
+  if (since && since.end !== null) q = q.where('d.submit_time', '<=', since.end);
+  return testcaseIds ? q.where(store.dialect.inList(sql.ref('d.testcase_id'), testcaseIds)) : q;
+}
+
+/**
+ * Whether a read driven by `driver` can come from the item cover: the driver is `item`, and every
+ * other filter can be checked on filter index entries (exact testcases as ids, equality data filters,
+ * a time range) or is ignored by the caller (`outcomes`, for "latest").
+ */
+function coveredRead(f: ResultFilters, driver: ResultFilters['data'][number], testcaseIds: number[] | undefined, outcomes: boolean): boolean {
+  return driver.key === COVERED_KEY && driver.values.length === 1 &&
+    !(outcomes && f.outcomes.length) && !f.groups.length && !f.testcasesLike.length &&
+    (!f.testcases.length || testcaseIds !== undefined) && f.data.every((d) => !d.like);
 }
 
 /** Whole rows of the results carrying the single-valued `driver`, within `f.since`, from the filter index. */
@@ -275,7 +322,12 @@ async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number
   const driver = pickDriver(f, true);
   if (!driver) return undefined;
   const s = shaped(f, testcaseIds);
-  const rows = await runShape(store, `wholeByDriver${s.shape}`, s.values, () => {
+  const covered = coveredRead(f, driver, testcaseIds, false);
+  const rows = await runShape(store, `wholeByDriver${covered}${s.shape}`, s.values, () => {
+    if (covered) {
+      return coveredEntries(store, pickDriver(s.f, true)!.values, s.f.since, s.testcaseIds)
+        .orderBy('d.submit_time', 'desc').orderBy('d.result_id', 'desc').limit(sql.lit(cap + 1));
+    }
     const q = driverRows(store, pickDriver(s.f, true)!, s.f);
     const sqlRest = { ...s.f, since: undefined, data: s.f.data.filter((d) => d.like) };
     const filtered = applyFilters(q as unknown as ResultQuery<any>, sqlRest, store.dialect, { outcomes: false, probe: true, testcaseIds: s.testcaseIds });
@@ -284,7 +336,7 @@ async function wholeByDriver(store: Store, f: ResultFilters, testcaseIds: number
   });
   if (rows.length > cap) return undefined;
   const inMemory = f.data.filter((d) => d !== driver && !d.like);
-  return rows.map((r) => toResultRow(r as RawRow)).filter((row) => matchesData(row, inMemory));
+  return (await resultRows(store, rows)).filter((row) => matchesData(row, inMemory));
 }
 
 /**
@@ -302,7 +354,6 @@ async function wholeIfFew(store: Store, f: ResultFilters, testcaseIds: number[] 
         .where('d.key', '=', driver.key).where(store.dialect.inList(sql.ref('d.value'), driver.values)).limit(sql.lit(cap + 1)),
     )
     .selectFrom('result as r')
-    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
     .select(RESULT_COLUMNS)
     .where('r.id', 'in', (eb) => eb.selectFrom('c').select('c.id'))
     .where((eb) => eb(eb.selectFrom('c').select(eb.fn.countAll().as('n')), '<=', cap))
@@ -313,7 +364,7 @@ async function wholeIfFew(store: Store, f: ResultFilters, testcaseIds: number[] 
   const rows = await q.execute();
   if (!rows.length) return undefined;
   const inMemory = f.data.filter((d) => d !== driver && !d.like);
-  return rows.map((r) => toResultRow(r as RawRow)).filter((row) => matchesData(row, inMemory));
+  return (await resultRows(store, rows)).filter((row) => matchesData(row, inMemory));
 }
 
 /** A page of a multi-valued driver's few candidates (wholeIfFew), sorted in memory. */
@@ -340,9 +391,12 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
   if (pickDriver(f, true) || !f.data.length) {
     // The two common shapes, built once each (see store/statements.ts): an index walk, or no data filter.
     const s = shaped(f, testcaseIds);
+    const driver = pickDriver(f, true);
+    const covered = driver !== undefined && coveredRead(f, driver, testcaseIds, true);
     const page = () => indexedPage(store, s.f, s.testcaseIds) ?? plainPage(store, s.f, undefined, s.testcaseIds);
-    const rows = await runShape(store, `page${s.shape}`, s.values, () => pageRows(store, page(), f.sort));
-    return rows.map(toResultRow);
+    const rows = await runShape(store, `page${covered}${s.shape}`, s.values, () =>
+      covered ? coveredPage(store, s.f, s.testcaseIds) : pageRows(store, page(), f.sort));
+    return resultRows(store, rows);
   }
   const { rest, ids } = await narrow(store, f);
   if (ids && !ids.length) return [];
@@ -384,14 +438,13 @@ function pageRows(store: Store, page: PageQuery, dir: 'asc' | 'desc') {
   return store.db
     .selectFrom(page.as('p'))
     .innerJoin('result as r', 'r.id', 'p.id')
-    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
     .select(RESULT_COLUMNS)
     .orderBy('r.submit_time', dir)
     .orderBy('r.id', dir);
 }
 
 async function fetchPage(store: Store, page: PageQuery, dir: 'asc' | 'desc'): Promise<ResultRow[]> {
-  return (await pageRows(store, page, dir).execute()).map(toResultRow);
+  return resultRows(store, await pageRows(store, page, dir).execute());
 }
 
 /**
@@ -427,6 +480,14 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
   return paged(page.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort), f) as unknown as PageQuery;
 }
 
+/** indexedPage's page, read whole from the item cover (when coveredRead) instead of the results' rows. */
+function coveredPage(store: Store, f: ResultFilters, testcaseIds: number[] | undefined) {
+  const driver = pickDriver(f, true)!;
+  let page = coveredEntries(store, driver.values, f.since, testcaseIds);
+  for (const d of f.data) if (d !== driver) page = page.where(siblingEntry(store, d) as never);
+  return paged(page.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort), f);
+}
+
 /**
  * Another equality data filter of the candidate `d`: its own filter index entry, found by a point
  * lookup (key, value, submit_time, result_id) beside the driver's, without reading the result.
@@ -450,8 +511,16 @@ function siblingEntry(store: Store, filter: ResultFilters['data'][number]) {
  * by time per testcase on its own, and only the winners are read whole, in one query.
  */
 async function latestOnIndex(store: Store, driver: ResultFilters['data'][number]): Promise<ResultRow[]> {
-  const shape = `latestOnIndex${JSON.stringify([driver.key, driver.values.length])}`;
+  const covered = driver.key === COVERED_KEY && driver.values.length === 1;
+  const shape = `latestOnIndex${covered}${JSON.stringify([driver.key, driver.values.length])}`;
   const rows = await runShape(store, shape, driver.values, () => {
+    if (covered) {
+      // One entry per result: every winner once, read whole from the item cover.
+      const ranked = coveredEntries(store, slotsFor(driver.values), undefined, undefined)
+        .select(sql<number>`rank() over (partition by d.testcase_id order by d.submit_time desc)`.as('rk'));
+      return store.db.selectFrom(ranked.as('x')).selectAll('x').where('x.rk', '=', sql.lit(1))
+        .orderBy('x.submit_time', 'desc').orderBy('x.id', 'desc');
+    }
     const ranked = store.db
       .selectFrom('result_data as d')
       .select(['d.result_id as id', sql<number>`rank() over (partition by d.testcase_id order by d.submit_time desc)`.as('rk')])
@@ -461,7 +530,7 @@ async function latestOnIndex(store: Store, driver: ResultFilters['data'][number]
     const winners = store.db.selectFrom(ranked.as('x')).select('x.id').distinct().where('x.rk', '=', sql.lit(1));
     return pageRows(store, winners as unknown as PageQuery, 'desc');
   });
-  return rows.map(toResultRow);
+  return resultRows(store, rows);
 }
 
 /**
@@ -504,12 +573,11 @@ export async function latestResults(store: Store, f: ResultFilters): Promise<Res
   const rows = await store.db
     .selectFrom(winners.as('w'))
     .innerJoin('result as r', 'r.id', 'w.id')
-    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
     .select(RESULT_COLUMNS)
     .orderBy('r.submit_time', 'desc')
     .orderBy('r.id', 'desc')
     .execute();
-  return rows.map(toResultRow);
+  return resultRows(store, rows);
 }
 
 /**
@@ -541,27 +609,30 @@ async function wholeByDrivers(
   const cap = WHOLE_ROWS_CAP.latest;
   const { inListOpaque } = store.dialect;
   // Every key with every value: a superset when they differ (checked below), one statement text for all.
-  const rows = await indexedRows(store, since)
+  const values = [...new Set(drivers.map((d) => d.values[0]!))];
+  const query = drivers.every((d) => d.key === COVERED_KEY)
+    ? coveredEntries(store, values, since, undefined)
+    : indexedRows(store, since)
+      .where(inListOpaque(sql.ref('d.key'), [...new Set(drivers.map((d) => d.key))]))
+      .where(inListOpaque(sql.ref('d.value'), values));
+  const rows = await query
     .select(['d.key as driver_key', 'd.value as driver_value'])
-    .where(inListOpaque(sql.ref('d.key'), [...new Set(drivers.map((d) => d.key))]))
-    .where(inListOpaque(sql.ref('d.value'), [...new Set(drivers.map((d) => d.values[0]!))]))
     .limit(sql.lit(cap + 1))
     .execute();
   if (rows.length > cap) return undefined;
   const wanted = new Set(drivers.map((d) => JSON.stringify([d.key, d.values[0]])));
-  return rows
-    .filter((r) => wanted.has(JSON.stringify([r.driver_key, r.driver_value])))
-    .map((r) => ({ key: r.driver_key, value: r.driver_value, row: toResultRow(r as RawRow) }));
+  const mine = rows.filter((r) => wanted.has(JSON.stringify([r.driver_key, r.driver_value])));
+  const read = await resultRows(store, mine);
+  return mine.map((r, i) => ({ key: r.driver_key, value: r.driver_value, row: read[i]! }));
 }
 
 export async function getResult(store: Store, id: number): Promise<ResultRow | undefined> {
   const row = await store.db
     .selectFrom('result as r')
-    .innerJoin('testcase as t', 't.id', 'r.testcase_id')
     .select(RESULT_COLUMNS)
     .where('r.id', '=', id)
     .executeTakeFirst();
-  return row && toResultRow(row);
+  return row && (await resultRows(store, [row]))[0];
 }
 
 // ---- writes -------------------------------------------------------------------------------------
@@ -595,6 +666,7 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
     const alone = await insertAlone(store, input, cachedId, dataJsonText, membersText);
     if (alone) return alone;
   }
+  const groupsText = JSON.stringify(input.groups.map((g) => g.uuid));
   const row = await store.db.transaction().execute(async (trx) => {
     const testcase = cachedId === undefined ? await upsertTestcase(trx, input.testcase, 'key-present') : { id: cachedId, name };
     for (const g of input.groups) await upsertGroup(trx, g, 'key-present');
@@ -607,7 +679,7 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
         note: input.note,
         ref_url: input.ref_url,
         data_json: dataJsonText,
-        groups_json: JSON.stringify(input.groups.map((g) => g.uuid)),
+        groups_json: groupsText,
         members_json: membersText,
       })
       // The testcase's current ref_url comes back with the insert, as upstream re-read it.
@@ -616,8 +688,13 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
     const resultId = Number(id);
     const pairs = distinctPairs(input.data);
     if (pairs.length) {
+      const texts = { members_json: membersText, data_json: dataJsonText, groups_json: groupsText };
+      const none = { members_json: null, data_json: null, groups_json: null };
       await trx.insertInto('result_data')
-        .values(pairs.map(([key, value], seq) => ({ result_id: resultId, seq, key, value, submit_time: input.submit_time, testcase_id: testcase.id })))
+        .values(pairs.map(([key, value], seq) => ({
+          result_id: resultId, seq, key, value, submit_time: input.submit_time, testcase_id: testcase.id,
+          ...(covers(key, value, texts) ? texts : none),
+        })))
         .execute();
     }
     if (input.groups.length) {
@@ -647,21 +724,24 @@ async function insertAlone(
   const rowsOf = store.dialect.rowsOf;
   if (!rowsOf) return undefined;
   const pairs = distinctPairs(input.data);
+  const texts = { members_json: membersText, data_json: dataJsonText, groups_json: '[]' };
   const values = [
     testcaseId, input.submit_time, input.outcome, input.note, input.ref_url, dataJsonText, membersText,
     pairs.map((_, seq) => seq), pairs.map(([key]) => key), pairs.map(([, value]) => value),
+    pairs.map(([key, value]) => (covers(key, value, texts) ? 1 : 0)),
   ];
   const [row] = await runShape(store, 'insertAlone', values, () => {
     // Slots stand in for values of any column type, and Kysely cannot type an INSERT … SELECT from a raw table: `any`.
-    const [tc, time, outcome, note, refUrl, text, members, seqs, keys, vals] = slotsFor(values) as any[];
+    const [tc, time, outcome, note, refUrl, text, members, seqs, keys, vals, covered] = slotsFor(values) as any[];
+    const copy = (c: keyof typeof texts) => sql`case when v.covered = 1 then r.${sql.ref(c)} end`.as(c);
     return store.db
       .with('r', (db) => db.insertInto('result')
-        .values({ testcase_id: tc, submit_time: time, outcome, note, ref_url: refUrl, data_json: text, groups_json: '[]', members_json: members })
-        .returning(['id', 'submit_time', 'testcase_id']))
+        .values({ testcase_id: tc, submit_time: time, outcome, note, ref_url: refUrl, data_json: text, groups_json: texts.groups_json, members_json: members })
+        .returning(['id', 'submit_time', 'testcase_id', 'members_json', 'data_json', 'groups_json']))
       .with('d', (db) => db.insertInto('result_data')
-        .columns(['result_id', 'seq', 'key', 'value', 'submit_time', 'testcase_id'])
-        .expression((eb) => eb.selectFrom(['r', rowsOf([['seq', 'int'], ['key', 'text'], ['value', 'text']], [seqs, keys, vals])])
-          .select(['r.id', 'v.seq', 'v.key', 'v.value', 'r.submit_time', 'r.testcase_id']) as any))
+        .columns(['result_id', 'seq', 'key', 'value', 'submit_time', 'testcase_id', 'members_json', 'data_json', 'groups_json'])
+        .expression((eb) => eb.selectFrom(['r', rowsOf([['seq', 'int'], ['key', 'text'], ['value', 'text'], ['covered', 'int']], [seqs, keys, vals, covered])])
+          .select(['r.id', 'v.seq', 'v.key', 'v.value', 'r.submit_time', 'r.testcase_id', copy('members_json'), copy('data_json'), copy('groups_json')]) as any))
       // The testcase's current ref_url comes back with the insert, as upstream re-read it.
       .selectFrom('r')
       .select(['r.id', (eb) => eb.selectFrom('testcase as t').select('t.ref_url').whereRef('t.id', '=', 'r.testcase_id').as('tc_ref_url')]);
@@ -684,6 +764,10 @@ function writtenRow(input: NewResult, id: number, testcaseRefUrl: string | null,
     groups: input.groups.map((g) => g.uuid),
   };
 }
+
+/** Whether the filter index entry (key, value) carries the result's texts (store/itemCover.ts). */
+const covers = (key: string, value: string, texts: { members_json: string; data_json: string; groups_json: string }) =>
+  key === COVERED_KEY && coverable(value, [texts.members_json, texts.data_json, texts.groups_json]);
 
 /** A value repeated under one key filters like one: the index holds it once, so no result is listed twice. */
 function distinctPairs(data: [string, string][]): [string, string][] {
@@ -722,7 +806,12 @@ export async function upsertTestcase(
   const existing = await db.selectFrom('testcase').selectAll().where('name', '=', t.name).executeTakeFirst();
   if (existing && (!setRef || existing.ref_url === t.ref_url)) return existing;
   if (existing) {
-    await db.updateTable('testcase').set({ ref_url: t.ref_url ?? null }).where('id', '=', existing.id).execute();
+    // With the epoch bump (results/testcases.ts) in one transaction: every cache sees the change.
+    const change = async (trx: Kysely<Database>) => {
+      await trx.updateTable('testcase').set({ ref_url: t.ref_url ?? null }).where('id', '=', existing.id).execute();
+      await testcaseChanged(trx);
+    };
+    await (db.isTransaction ? change(db) : db.transaction().execute(change));
     return { ...existing, ref_url: t.ref_url ?? null };
   }
   // A concurrent writer may create the same testcase: insert-if-absent, then apply our ref_url.

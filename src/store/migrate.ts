@@ -4,6 +4,8 @@ import * as m001 from './migrations/001_initial.ts';
 import * as m002 from './migrations/002_waivers_tokens.ts';
 import * as m003 from './migrations/003_data_wire_form.ts';
 import * as m004 from './migrations/004_result_members_json.ts';
+import * as m005 from './migrations/005_item_cover.ts';
+import * as m006 from './migrations/006_testcase_epoch.ts';
 
 /** Versioned migrations, applied in name order; each receives the dialect so DDL differences stay here. */
 const MIGRATIONS: Record<string, { up: typeof m001.up }> = {
@@ -11,6 +13,8 @@ const MIGRATIONS: Record<string, { up: typeof m001.up }> = {
   '002_waivers_tokens': m002,
   '003_data_wire_form': m003,
   '004_result_members_json': m004,
+  '005_item_cover': m005,
+  '006_testcase_epoch': m006,
 };
 
 /** Applies the pending migrations; `upTo` (tests of a migration) stops after that one. */

@@ -19,8 +19,16 @@ export interface Database {
     /** note, outcome, ref_url and submit_time in their wire form (results/serialize.ts membersJson), written out as they are. */
     members_json: string;
   };
-  /** The filter index: one row per distinct (key, value) of a result, with its submit_time and testcase. */
-  result_data: { result_id: number; seq: number; key: string; value: string; submit_time: number; testcase_id: number };
+  /**
+   * The filter index: one row per distinct (key, value) of a result, with its submit_time and testcase;
+   * an `item` row also carries copies of its result's texts when they fit (store/itemCover.ts).
+   */
+  result_data: {
+    result_id: number; seq: number; key: string; value: string; submit_time: number; testcase_id: number;
+    members_json: string | null; data_json: string | null; groups_json: string | null;
+  };
+  /** One row (id 1): how many times a testcase's ref_url changed (results/testcases.ts). */
+  testcase_epoch: { id: number; epoch: number };
   groups_to_results: { result_id: number; seq: number; group_uuid: string };
   waiver: {
     id: Generated<number>;

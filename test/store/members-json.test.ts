@@ -31,11 +31,12 @@ for (const kind of STORE_KINDS) {
       });
       const rows = Array.from({ length: 2500 }, (_, i) => ({ ...fields(i), testcase_id: tc, data_json: `{"n":["${i}"]}`, groups_json: '[]' }));
       for (let i = 0; i < rows.length; i += 500) await db.insertInto('result').values(rows.slice(i, i + 500)).execute();
-      assert.deepEqual(await migrate(ctx.store), ['004_result_members_json']);
+      assert.deepEqual(await migrate(ctx.store, '004_result_members_json'), ['004_result_members_json']);
 
       const stored = await db.selectFrom('result').select(['id', 'members_json']).orderBy('id').execute();
       assert.equal(stored.length, 2500);
       stored.forEach((r, i) => assert.equal(r.members_json, membersJson(fields(i)), `row ${i}`));
+      await migrate(ctx.store); // the later ones, which reads need
       for (let i = 0; i < 2500; i += 97) {
         const id = Number(stored[i]!.id);
         const got: ResultRow = (await getResult(ctx.store, id))!;
