@@ -390,12 +390,19 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
   }
   if (pickDriver(f, true) || !f.data.length) {
     // The two common shapes, built once each (see store/statements.ts): an index walk, or no data filter.
-    const s = shaped(f, testcaseIds);
     const driver = pickDriver(f, true);
     const covered = driver !== undefined && coveredRead(f, driver, testcaseIds, true);
+    if (covered && f.data.length > 1) {
+      const page = await coveredFewPage(store, f, driver, testcaseIds);
+      if (page) return page;
+    }
+    const s = shaped(f, testcaseIds);
+    // A first page without data filters is read whole in its walk (plainRows); a later one walks
+    // past the earlier pages' ids alone, and reads only its own rows whole.
+    const direct = !driver && f.page === 0;
     const page = () => indexedPage(store, s.f, s.testcaseIds) ?? plainPage(store, s.f, undefined, s.testcaseIds);
-    const rows = await runShape(store, `page${covered}${s.shape}`, s.values, () =>
-      covered ? coveredPage(store, s.f, s.testcaseIds) : pageRows(store, page(), f.sort));
+    const rows = await runShape(store, `page${covered}${direct}${s.shape}`, s.values, () =>
+      covered ? coveredPage(store, s.f, s.testcaseIds) : direct ? plainRows(store, s.f, s.testcaseIds) : pageRows(store, page(), f.sort));
     return resultRows(store, rows);
   }
   const { rest, ids } = await narrow(store, f);
@@ -412,6 +419,19 @@ function plainPage(store: Store, f: ResultFilters, ids: number[] | undefined, te
   page = paged(page, f);
   if (!ids && (f.data.length || (testcaseIds?.length ?? 0) > 1)) page = page.modifyFront(PLAN_EACH_TIME);
   return page as unknown as PageQuery;
+}
+
+/**
+ * plainPage's rows read whole in its walk: each row read once, where a page of ids joined back to its
+ * rows descended the primary key once more per row (by testcase since, PostgreSQL: 110 → 26 buffer reads).
+ */
+function plainRows(store: Store, f: ResultFilters, testcaseIds: number[] | undefined) {
+  let q = applyFilters(store.db.selectFrom('result as r'), f, store.dialect, { testcaseIds })
+    .select(RESULT_COLUMNS)
+    .orderBy('r.submit_time', f.sort)
+    .orderBy('r.id', f.sort);
+  q = paged(q, f);
+  return (testcaseIds?.length ?? 0) > 1 ? q.modifyFront(PLAN_EACH_TIME) : q;
 }
 
 /**
@@ -478,6 +498,26 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
     page = page.where(({ exists }) => exists(store.dialect.fence(probe)));
   }
   return paged(page.orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort), f) as unknown as PageQuery;
+}
+
+/**
+ * A page by item with other equality data filters: the item's results (at most WHOLE_ROWS_CAP.page)
+ * read whole from the item cover and checked in memory, instead of a probe of the filter index per
+ * candidate (bench, two-key filter: PostgreSQL 0.34 → 0.12 ms a request). Undefined beyond the cap.
+ */
+async function coveredFewPage(
+  store: Store, f: ResultFilters, driver: ResultFilters['data'][number], testcaseIds: number[] | undefined,
+): Promise<ResultRow[] | undefined> {
+  const cap = WHOLE_ROWS_CAP.page;
+  const s = shaped({ ...f, data: [driver], page: 0, limit: 0 }, testcaseIds);
+  const rows = await runShape(store, `coveredFew${s.shape}`, s.values, () =>
+    coveredEntries(store, s.f.data[0]!.values, s.f.since, s.testcaseIds)
+      .orderBy('d.submit_time', f.sort).orderBy('d.result_id', f.sort).limit(sql.lit(cap + 1)));
+  if (rows.length > cap) return undefined;
+  const others = f.data.filter((d) => d !== driver);
+  const matching = (await resultRows(store, rows)).filter((row) => matchesData(row, others));
+  const limit = Math.max(f.limit, 0);
+  return matching.slice(f.page * limit, f.page * limit + limit + 1);
 }
 
 /** indexedPage's page, read whole from the item cover (when coveredRead) instead of the results' rows. */

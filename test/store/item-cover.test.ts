@@ -27,6 +27,7 @@ function results(): NewResult[] {
     const item = i % 8 === 7 ? LONG_ITEM : `pkg-${i % 2}`;
     const data: [string, string][] = [['item', item], ['arch', ['x86_64', 'aarch64'][i % 2]!], ['scenario', `s${i % 3}`]];
     if (i === 5) data.push(['item', 'pkg-0']);
+    if (i === 0) out.push(...many());
     out.push({
       // A new testcase goes through the transaction, a known one through insertAlone (PostgreSQL).
       testcase: i % 4 === 0 ? { name: `cover.tc${i % 5}`, ref_url: `http://tc/${i % 5}` } : { name: `cover.tc${i % 5}` },
@@ -40,6 +41,13 @@ function results(): NewResult[] {
   }
   return out;
 }
+
+/** More results of one item than a page by item reads whole (WHOLE_ROWS_CAP.page): the probing walk. */
+const many = (): NewResult[] => Array.from({ length: 130 }, (_, i) => ({
+  testcase: { name: `cover.many${i % 3}` }, outcome: 'PASSED', note: null, ref_url: null,
+  submit_time: 1_700_000_000_000_000 + (i % 50) * 1_000_000,
+  data: [['item', 'pkg-many'], ['arch', ['x86_64', 'aarch64', 's390x'][i % 3]!]], groups: [],
+}));
 
 for (const kind of STORE_KINDS) {
   describe(`the item cover (${kind})`, () => {
@@ -90,6 +98,9 @@ for (const kind of STORE_KINDS) {
       ['a page by item', () => filters({ item: 'pkg-1' })],
       ['a page by a long item', () => filters({ item: LONG_ITEM })],
       ['a page by item and another key', () => filters({ item: 'pkg-1', scenario: 's1' })],
+      ['a later page by item and another key, oldest first', () => filters({ item: 'pkg-0', arch: 'x86_64' }, { sort: 'asc', limit: 2, page: 1 })],
+      ['a page by an item of many results and another key', () => filters({ item: 'pkg-many', arch: 's390x' }, { limit: 7, page: 2 })],
+      ['a page by an item of many results and two other keys', () => filters({ item: 'pkg-many', arch: 's390x,aarch64' }, { limit: 30 })],
       ['a page by item within a time range, oldest first', () => filters({ item: 'pkg-0' }, { since: { start: 1_700_000_002_000_000, end: null }, sort: 'asc', limit: 3, page: 1 })],
     ];
     for (const [name, f] of reads) {
