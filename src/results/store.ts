@@ -5,6 +5,7 @@ import { PLAN_EACH_TIME, type StoreDialect } from '../store/dialect.ts';
 import { runShape, slotsFor, valueSlots } from '../store/statements.ts';
 import { COVERED_KEY, coverable } from '../store/itemCover.ts';
 import { EPOCH_COLUMN, testcaseChanged, testcasesOf } from './testcases.ts';
+import { insertPlain } from './insertBatch.ts';
 import { hasAnyFilter, type ResultFilters } from './filters.ts';
 import { pickLatest } from './latest.ts';
 import { dataJson, membersJson, outcomeOfMembers, pairsOf, parseMembers, type GroupRow, type ResultRow, type TestcaseRow } from './serialize.ts';
@@ -753,40 +754,23 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
 
 /**
  * A result of a known testcase, without groups or a write hook, written by one statement where the store
- * can (dialect.rowsOf: PostgreSQL's data-modifying WITH). A statement is its own transaction: one round
- * trip instead of four (BEGIN, result, data, COMMIT), all or nothing as before, committed before it
- * answers. Bench, POST /results: 1,064 → 2,292 req/s, server CPU 0.86 → 0.37 ms a request.
- * Undefined where the store cannot: the caller's transaction then writes it.
+ * can (results/insertBatch.ts: PostgreSQL's data-modifying WITH, shared with results arriving meanwhile).
+ * A statement is its own transaction: one round trip instead of four (BEGIN, result, data, COMMIT), all
+ * or nothing as before, committed before it answers. Undefined where the store cannot: the caller's
+ * transaction then writes it.
  */
 async function insertAlone(
   store: Store, input: NewResult, testcaseId: number, dataJsonText: string, membersText: string,
 ): Promise<ResultRow | undefined> {
-  const rowsOf = store.dialect.rowsOf;
-  if (!rowsOf) return undefined;
   const pairs = distinctPairs(input.data);
   const texts = { members_json: membersText, data_json: dataJsonText, groups_json: '[]' };
-  const values = [
-    testcaseId, input.submit_time, input.outcome, input.note, input.ref_url, dataJsonText, membersText,
-    pairs.map((_, seq) => seq), pairs.map(([key]) => key), pairs.map(([, value]) => value),
-    pairs.map(([key, value]) => (covers(key, value, texts) ? 1 : 0)),
-  ];
-  const [row] = await runShape(store, 'insertAlone', values, () => {
-    // Slots stand in for values of any column type, and Kysely cannot type an INSERT … SELECT from a raw table: `any`.
-    const [tc, time, outcome, note, refUrl, text, members, seqs, keys, vals, covered] = slotsFor(values) as any[];
-    const copy = (c: keyof typeof texts) => sql`case when v.covered = 1 then r.${sql.ref(c)} end`.as(c);
-    return store.db
-      .with('r', (db) => db.insertInto('result')
-        .values({ testcase_id: tc, submit_time: time, outcome, note, ref_url: refUrl, data_json: text, groups_json: texts.groups_json, members_json: members })
-        .returning(['id', 'submit_time', 'testcase_id', 'members_json', 'data_json', 'groups_json']))
-      .with('d', (db) => db.insertInto('result_data')
-        .columns(['result_id', 'seq', 'key', 'value', 'submit_time', 'testcase_id', 'members_json', 'data_json', 'groups_json'])
-        .expression((eb) => eb.selectFrom(['r', rowsOf([['seq', 'int'], ['key', 'text'], ['value', 'text'], ['covered', 'int']], [seqs, keys, vals, covered])])
-          .select(['r.id', 'v.seq', 'v.key', 'v.value', 'r.submit_time', 'r.testcase_id', copy('members_json'), copy('data_json'), copy('groups_json')]) as any))
-      // The testcase's current ref_url comes back with the insert, as upstream re-read it.
-      .selectFrom('r')
-      .select(['r.id', (eb) => eb.selectFrom('testcase as t').select('t.ref_url').whereRef('t.id', '=', 'r.testcase_id').as('tc_ref_url')]);
+  const written = insertPlain(store, {
+    testcaseId, submit_time: input.submit_time, outcome: input.outcome, note: input.note, ref_url: input.ref_url,
+    dataJson: dataJsonText, membersJson: membersText, pairs, covered: pairs.map(([key, value]) => covers(key, value, texts)),
   });
-  return writtenRow(input, Number(row!.id), row!.tc_ref_url ?? null, dataJsonText, membersText);
+  if (!written) return undefined;
+  const { id, tc_ref_url } = await written;
+  return writtenRow(input, id, tc_ref_url, dataJsonText, membersText);
 }
 
 /** The result just written, as a read would return it. */

@@ -1,4 +1,5 @@
 import { sql, type AliasedRawBuilder, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import pg from 'pg';
 
 /** Everything that differs between SQLite and PostgreSQL, so no other module needs to know which one runs. */
 export interface StoreDialect {
@@ -45,7 +46,13 @@ export interface StoreDialect {
    * column, so the statement text does not depend on the number of rows. Absent on SQLite: it has no
    * data-modifying WITH to use it in, and in-process round trips cost it nothing to save.
    */
-  rowsOf?: <C extends string>(columns: readonly (readonly [C, 'int' | 'text'])[], lists: readonly unknown[]) => AliasedRawBuilder<Record<C, unknown>, 'v'>;
+  rowsOf?: <C extends string, A extends string = 'v'>(
+    columns: readonly (readonly [C, 'int' | 'bigint' | 'text'])[], lists: readonly unknown[], opts?: { alias?: A; ordinality?: C },
+  ) => AliasedRawBuilder<Record<C, unknown>, A>;
+  /** The next value of `table`'s serial `id`, for rows written with ids known before the insert (with rowsOf). */
+  nextId?: (table: string) => RawBuilder<number>;
+  /** Whether `err` is the store's answer refusing a statement, which it then rolled back (not a lost connection). */
+  refusedStatement(err: unknown): boolean;
 }
 
 export const postgresDialect: StoreDialect = {
@@ -67,11 +74,15 @@ export const postgresDialect: StoreDialect = {
     if (e?.code !== '54000' || typeof e.message !== 'string' || !e.message.startsWith('index row ')) return undefined;
     return { index: /for index "([^"]+)"/.exec(e.message)?.[1] ?? null };
   },
-  rowsOf: (columns, lists) => {
+  // `ordinality`: one more column, the row's 1-based position in the lists (the last of `columns`).
+  rowsOf: (columns, lists, opts = {}) => {
     const arrays = sql.join(lists.map((list, i) => sql`${list}::${sql.raw(columns[i]![1])}[]`));
     const names = sql.join(columns.map(([c]) => sql.id(c)));
-    return sql<Record<(typeof columns)[number][0], unknown>>`(select * from unnest(${arrays}) as u(${names}))`.as('v');
+    const ordinality = opts.ordinality === undefined ? sql`` : sql` with ordinality`;
+    return sql<Record<(typeof columns)[number][0], unknown>>`(select * from unnest(${arrays})${ordinality} as u(${names}))`.as(opts.alias ?? ('v' as never));
   },
+  nextId: (table) => sql<number>`nextval(pg_get_serial_sequence(${sql.lit(table)}, 'id'))`,
+  refusedStatement: (err) => err instanceof pg.DatabaseError,
 };
 
 export const sqliteDialect: StoreDialect = {
@@ -87,6 +98,7 @@ export const sqliteDialect: StoreDialect = {
   bigId: 'integer',
   text: sql`text`,
   tooLargeToIndex: () => undefined,
+  refusedStatement: (err) => typeof (err as { code?: unknown })?.code === 'string' && (err as { code: string }).code.startsWith('SQLITE_'),
 };
 
 /** Translates a PostgreSQL LIKE pattern (default escape `\`) to an equivalent case-sensitive GLOB. */

@@ -104,6 +104,45 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await rowCounts(ctx), before);
     });
 
+    it('results written at the same moment share statements, each written whole and answered with its own id or error', async (t) => {
+      if (!ctx) return t.skip('PostgreSQL unavailable');
+      let statements = 0;
+      const counting = { ...ctx.store, db: ctx.store.db.withPlugin({ transformQuery: (a) => a.node, transformResult: async (a) => (statements++, a.result) }) };
+      // The testcase known to this store: its results take the one-statement path.
+      await createResult(counting, input({ testcase: { name: 'batch.tc', ref_url: 'https://b' }, groups: [] }));
+      statements = 0;
+      const before = await rowCounts(ctx);
+      const big = randomBytes(20_000).toString('base64');
+      const inputs = Array.from({ length: 40 }, (_, i) => input({
+        testcase: { name: 'batch.tc' }, groups: [], note: `n${i}`, submit_time: 1_700_000_000_000_000 + i,
+        data: i === 17 ? [['item', `b${i}`], ['big', big]] : [['item', `b${i}`], ['arch', i % 2 ? 'x86_64' : 'aarch64'], ['k', String(i)]],
+      }));
+      const settled = await Promise.allSettled(inputs.map((r) => createResult(counting, r)));
+      if (kind === 'postgres') {
+        // The one too large to index fails alone, with the store's own error; the others are written.
+        assert.equal(settled[17]!.status, 'rejected');
+        assert.equal((settled[17] as PromiseRejectedResult).reason.code, '54000');
+        assert.ok(statements < 40, `${statements} statements for 40 results`);
+      }
+      const written = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [{ row: s.value, input: inputs[i]! }] : []));
+      assert.equal(written.length, kind === 'postgres' ? 39 : 40);
+      assert.equal(new Set(written.map((w) => w.row.id)).size, written.length);
+      const after = await rowCounts(ctx);
+      assert.equal(after.result - before.result, written.length);
+      assert.equal(after.result_data - before.result_data, written.reduce((n, w) => n + w.input.data.length, 0));
+      for (const { row, input: sent } of written) {
+        assert.equal(row.note, sent.note);
+        const stored = await ctx.store.db.selectFrom('result').select(['note', 'submit_time', 'data_json']).where('id', '=', row.id).executeTakeFirstOrThrow();
+        assert.deepEqual([stored.note, Number(stored.submit_time)], [sent.note, sent.submit_time]);
+        const entries = await ctx.store.db.selectFrom('result_data').select(['key', 'value', 'submit_time', 'data_json'])
+          .where('result_id', '=', row.id).orderBy('seq').execute();
+        assert.deepEqual(entries.map((e) => [e.key, e.value, Number(e.submit_time)]), sent.data.map(([k, v]) => [k, v, sent.submit_time]));
+        // The item cover's copy, on the item entry alone, when it fits (SQLite writes the big one too).
+        const fits = sent !== inputs[17];
+        assert.deepEqual(entries.map((e) => e.data_json), entries.map((e) => (e.key === 'item' && fits ? stored.data_json : null)));
+      }
+    });
+
     it('migrating again is a no-op', async (t) => {
       if (!ctx) return t.skip('PostgreSQL unavailable');
       assert.deepEqual(await migrate(ctx.store), []);
