@@ -11,9 +11,10 @@ export interface Stats {
   p99_ms: number;
 }
 
-// Named (prepared) statements: the limit is meant as the best case for writing these rows. Like the
-// server for a testcase it has seen (src/results/store.ts, insertAlone), one statement per result, its
-// own transaction: the result row, then its data index rows from array parameters.
+// Named (prepared) statements: the limit is meant as the best case for writing these rows one
+// transaction each. Like the server's statement for a testcase it has seen (src/results/insertBatch.ts,
+// which may carry several results arriving together), one statement per result, its own transaction:
+// the result row, then its data index rows (with the item cover's copies) from array parameters.
 const Q = {
   tc: { name: 'sl_tc', text: 'INSERT INTO testcase (name) VALUES ($1) ON CONFLICT (name) DO NOTHING' },
   tcId: { name: 'sl_tc_id', text: 'SELECT id FROM testcase WHERE name = $1' },
