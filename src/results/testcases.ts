@@ -62,3 +62,11 @@ async function load(store: Store, ids: number[]): Promise<Cache> {
   // With no rows there is no epoch to read; none is needed then.
   return { epoch: rows.length ? Number(rows[0]!.tc_epoch) : -1, byId };
 }
+
+/** Testcase ids by name, per store: an id never changes once committed (see createResult). */
+const idsByName = new WeakMap<Store, Map<string, number>>();
+export function knownTestcases(store: Store): Map<string, number> {
+  let m = idsByName.get(store);
+  if (!m) idsByName.set(store, (m = new Map()));
+  return m;
+}
