@@ -2,7 +2,7 @@
 // schema gains tables (e.g. a "latest" projection), adapt this file alone.
 import pg from 'pg';
 import { dataJson, membersJson } from '../src/results/serialize.ts';
-import { COVERED_KEY, coverable } from '../src/store/itemCover.ts';
+import { carriesTexts } from '../src/store/itemCover.ts';
 import {
   DATA_KEYS,
   POLICY_TESTCASES,
@@ -79,7 +79,7 @@ export async function seed(url: string, n: number, shape: Shape, log: (msg: stri
         res.data.push(texts[1]);
         res.members.push(texts[0]);
         s.values.forEach((v, seq) => {
-          const covered = DATA_KEYS[seq] === COVERED_KEY && coverable(v, texts);
+          const covered = carriesTexts(DATA_KEYS[seq]!, v, texts);
           data.members.push(covered ? texts[0] : null);
           data.dataJson.push(covered ? texts[1] : null);
           data.groups.push(covered ? texts[2] : null);

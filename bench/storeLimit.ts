@@ -2,7 +2,7 @@
 // ceiling that POST /results can approach but not pass, since the server does this work and more.
 import pg from 'pg';
 import { dataJson, membersJson } from '../src/results/serialize.ts';
-import { COVERED_KEY, coverable } from '../src/store/itemCover.ts';
+import { carriesTexts } from '../src/store/itemCover.ts';
 import { DATA_KEYS, prng, syntheticResult } from './data.ts';
 
 export interface Stats {
@@ -64,7 +64,7 @@ export async function storeLimit(url: string, connections: number, durationS: nu
           const data = DATA_KEYS.map((k, i) => [k, s.values[i]!] as [string, string]);
           const fields = { submit_time: Date.now() * 1000, outcome: s.outcome, note: null, ref_url: s.ref_url };
           const texts = [membersJson(fields), dataJson(data), '[]'] as const;
-          const covered = s.values.map((v, i) => (DATA_KEYS[i] === COVERED_KEY && coverable(v, texts) ? 1 : 0));
+          const covered = s.values.map((v, i) => (carriesTexts(DATA_KEYS[i]!, v, texts) ? 1 : 0));
           const values = [tcId, fields.submit_time, s.outcome, s.ref_url, texts[1], texts[0], SEQS, [...DATA_KEYS], s.values, covered];
           await c.query({ ...Q.result, values });
           latencies.push(performance.now() - t0);

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Store } from '../store/connection.ts';
 import { runShape, slotsFor } from '../store/statements.ts';
 
-/** A result of a known testcase, without groups or a write hook, ready to insert (store.ts insertAlone). */
+/** A result of a known testcase, without groups or a write hook, ready to insert (writes.ts insertAlone). */
 export interface PlainInsert {
   testcaseId: number;
   submit_time: number;

@@ -164,8 +164,8 @@ async function narrow(store: Store, f: ResultFilters): Promise<Narrowed> {
 
 // outcome, note and ref_url come within members_json: fewer columns for pg to parse and pages to
 // write (bench, `_distinct_on` at a fixed 1,500 req/s: server CPU 0.57–0.61 → 0.47–0.56 ms a request;
-// PostgreSQL's own CPU unchanged).
-// The testcase by id, its name and ref_url from results/testcases.ts: no join per result.
+// PostgreSQL's own CPU unchanged). The testcase comes by id, its name and ref_url from
+// results/testcases.ts: no join per result.
 const RESULT_COLUMNS = [
   'r.id', 'r.submit_time', 'r.members_json', 'r.data_json', 'r.groups_json', 'r.testcase_id', EPOCH_COLUMN,
 ] as const;
@@ -265,9 +265,14 @@ function indexedRows(store: Store, since: ResultFilters['since']) {
     .selectFrom('result_data as d')
     .innerJoin('result as r', 'r.id', 'd.result_id')
     .select(RESULT_COLUMNS);
+  return entriesWithin(q, since);
+}
+
+/** `q`'s filter index entries `d` within the time range `since` (all of them without one). */
+function entriesWithin<Q extends SelectQueryBuilder<any, any, any>>(q: Q, since: ResultFilters['since']): Q {
   if (!since) return q;
-  const from = q.where('d.submit_time', '>=', since.start);
-  return since.end === null ? from : from.where('d.submit_time', '<=', since.end);
+  const from = q.where(sql.ref('d.submit_time'), '>=', since.start) as Q;
+  return since.end === null ? from : (from.where(sql.ref('d.submit_time'), '<=', since.end) as Q);
 }
 
 /**
@@ -289,13 +294,11 @@ function coveredText(c: 'members_json' | 'data_json' | 'groups_json') {
  * partial index.
  */
 function coveredEntries(store: Store, values: readonly string[], since: ResultFilters['since'], testcaseIds: number[] | undefined) {
-  let q = store.db
+  const q = entriesWithin(store.db
     .selectFrom('result_data as d')
     .select(COVERED_COLUMNS)
     .where('d.key', '=', sql.lit(COVERED_KEY))
-    .where(store.dialect.inListOpaque(sql.ref('d.value'), values));
-  if (since) q = q.where('d.submit_time', '>=', since.start);
-  if (since && since.end !== null) q = q.where('d.submit_time', '<=', since.end);
+    .where(store.dialect.inListOpaque(sql.ref('d.value'), values)), since);
   return testcaseIds ? q.where(store.dialect.inList(sql.ref('d.testcase_id'), testcaseIds)) : q;
 }
 
@@ -391,9 +394,9 @@ export async function listResults(store: Store, f: ResultFilters): Promise<Resul
     const page = await pageOfFew(store, f, testcaseIds);
     if (page) return page;
   }
-  if (pickDriver(f, true) || !f.data.length) {
+  const driver = pickDriver(f, true);
+  if (driver || !f.data.length) {
     // The two common shapes, built once each (see store/statements.ts): an index walk, or no data filter.
-    const driver = pickDriver(f, true);
     const covered = driver !== undefined && coveredRead(f, driver, testcaseIds, true);
     if (covered && f.data.length > 1) {
       const page = await coveredFewPage(store, f, driver, testcaseIds);
@@ -481,15 +484,11 @@ function indexedPage(store: Store, f: ResultFilters, testcaseIds?: number[]): Pa
   if (!driver) return undefined;
   const siblings = f.data.filter((d) => d !== driver && !d.like);
   const rest: ResultFilters = { ...f, since: undefined, data: f.data.filter((d) => d !== driver && d.like) };
-  let page = store.db
+  let page = entriesWithin(store.db
     .selectFrom('result_data as d')
     .select('d.result_id as id')
     .where('d.key', '=', driver.key)
-    .where(store.dialect.inListOpaque(sql.ref('d.value'), [driver.values[0]!]));
-  if (f.since) {
-    page = page.where('d.submit_time', '>=', f.since.start);
-    if (f.since.end !== null) page = page.where('d.submit_time', '<=', f.since.end);
-  }
+    .where(store.dialect.inListOpaque(sql.ref('d.value'), [driver.values[0]!])), f.since);
   for (const d of siblings) page = page.where(siblingEntry(store, d));
   if (rest.outcomes.length || hasAnyFilter(rest)) {
     const probe = applyFilters(

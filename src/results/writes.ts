@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Store } from '../store/connection.ts';
 import type { Database } from '../store/schema.ts';
-import { COVERED_KEY, coverable } from '../store/itemCover.ts';
+import { carriesTexts } from '../store/itemCover.ts';
 import { insertPlain } from './insertBatch.ts';
 import { dataJson, membersJson, type ResultRow, type TestcaseRow } from './serialize.ts';
 import { knownTestcases, testcaseChanged } from './testcases.ts';
@@ -64,7 +64,7 @@ export async function createResult(store: Store, input: NewResult, afterInsert?:
       await trx.insertInto('result_data')
         .values(pairs.map(([key, value], seq) => ({
           result_id: resultId, seq, key, value, submit_time: input.submit_time, testcase_id: testcase.id,
-          ...(covers(key, value, texts) ? texts : none),
+          ...(carriesTexts(key, value, [membersText, dataJsonText, groupsText]) ? texts : none),
         })))
         .execute();
     }
@@ -93,10 +93,10 @@ async function insertAlone(
   store: Store, input: NewResult, testcaseId: number, dataJsonText: string, membersText: string,
 ): Promise<ResultRow | undefined> {
   const pairs = distinctPairs(input.data);
-  const texts = { members_json: membersText, data_json: dataJsonText, groups_json: '[]' };
+  const texts = [membersText, dataJsonText, '[]'];
   const written = insertPlain(store, {
     testcaseId, submit_time: input.submit_time, outcome: input.outcome, note: input.note, ref_url: input.ref_url,
-    dataJson: dataJsonText, membersJson: membersText, pairs, covered: pairs.map(([key, value]) => covers(key, value, texts)),
+    dataJson: dataJsonText, membersJson: membersText, pairs, covered: pairs.map(([key, value]) => carriesTexts(key, value, texts)),
   });
   if (!written) return undefined;
   const { id, tc_ref_url } = await written;
@@ -118,10 +118,6 @@ function writtenRow(input: NewResult, id: number, testcaseRefUrl: string | null,
     groups: input.groups.map((g) => g.uuid),
   };
 }
-
-/** Whether the filter index entry (key, value) carries the result's texts (store/itemCover.ts). */
-const covers = (key: string, value: string, texts: { members_json: string; data_json: string; groups_json: string }) =>
-  key === COVERED_KEY && coverable(value, [texts.members_json, texts.data_json, texts.groups_json]);
 
 /** A value repeated under one key filters like one: the index holds it once, so no result is listed twice. */
 function distinctPairs(data: [string, string][]): [string, string][] {

@@ -15,8 +15,9 @@ export const COVERED_KEY = 'item';
  */
 export const COVER_MAX_BYTES = 2400;
 
-/** Whether an `item` entry of `value` carries the texts. */
-export function coverable(value: string, texts: readonly string[]): boolean {
+/** Whether the filter index entry (key, value) carries its result's texts: an `item` entry they fit in. */
+export function carriesTexts(key: string, value: string, texts: readonly string[]): boolean {
+  if (key !== COVERED_KEY) return false;
   let n = Buffer.byteLength(value);
   for (const t of texts) n += Buffer.byteLength(t);
   return n <= COVER_MAX_BYTES;
